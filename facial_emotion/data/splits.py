@@ -1,0 +1,74 @@
+"""The in-memory form of FER2013 that every loader returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from ..labels import IMAGE_SIZE, NUM_CLASSES
+
+
+class Usage(str, Enum):
+    """The official FER2013 splits, spelled as in the CSV's Usage column and file-name prefixes."""
+
+    TRAINING = "Training"      # fit on this
+    PUBLIC_TEST = "PublicTest"  # choose models and hyperparameters on this
+    PRIVATE_TEST = "PrivateTest"  # report this, once; never train or tune on it
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images as uint8 (N, 48, 48, 1) raw grayscale pixels and labels as int64 (N,) in 0-6."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    def __post_init__(self):
+        if self.images.dtype != np.uint8 or self.images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE, 1):
+            raise ValueError(f"expected uint8 images of shape (N, {IMAGE_SIZE}, {IMAGE_SIZE}, 1), "
+                             f"got {self.images.dtype} {self.images.shape}")
+        if self.labels.shape != (len(self.images),):
+            raise ValueError(f"expected {len(self.images)} labels, got shape {self.labels.shape}")
+        if len(self.labels) and not 0 <= self.labels.min() <= self.labels.max() < NUM_CLASSES:
+            raise ValueError(f"expected labels in 0-{NUM_CLASSES - 1}, "
+                             f"got {self.labels.min()}-{self.labels.max()}")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def class_counts(self) -> np.ndarray:
+        return np.bincount(self.labels, minlength=NUM_CLASSES)
+
+
+@dataclass(frozen=True)
+class FER2013:
+    """The three official splits, plus where they came from."""
+
+    train: Split  # Training
+    val: Split    # PublicTest
+    test: Split   # PrivateTest
+    source: str
+
+    def split(self, usage: Usage) -> Split:
+        return {Usage.TRAINING: self.train, Usage.PUBLIC_TEST: self.val,
+                Usage.PRIVATE_TEST: self.test}[usage]
+
+    def as_arrays(self) -> dict[str, np.ndarray]:
+        return {f"{name}_{field}": getattr(getattr(self, name), field)
+                for name in ("train", "val", "test") for field in ("images", "labels")}
+
+    @classmethod
+    def from_arrays(cls, arrays, source: str) -> "FER2013":
+        return cls(*(Split(arrays[f"{name}_images"], arrays[f"{name}_labels"])
+                     for name in ("train", "val", "test")), source=source)
+
+    @classmethod
+    def from_usage(cls, images: np.ndarray, labels: np.ndarray, usages: np.ndarray,
+                   source: str) -> "FER2013":
+        """Group rows by their Usage value (an array of `Usage` values as strings)."""
+        def pick(usage):
+            mask = usages == usage.value
+            return Split(images[mask], labels[mask].astype(np.int64))
+        return cls(pick(Usage.TRAINING), pick(Usage.PUBLIC_TEST), pick(Usage.PRIVATE_TEST), source)

@@ -1,0 +1,17 @@
+"""Exceptions the command-line tools turn into one line on stderr and exit code 2."""
+
+
+class FacialEmotionError(Exception):
+    """Base class for errors caused by the user's input rather than by a bug."""
+
+
+class DatasetError(FacialEmotionError, ValueError):
+    """FER2013 data that is missing or malformed. The message names the file (and line)."""
+
+
+class ModelError(FacialEmotionError, ValueError):
+    """A model file that is missing or does not fit this tool."""
+
+
+class SourceError(FacialEmotionError, ValueError):
+    """A camera, video or image that cannot be opened, or an output that cannot be written."""

@@ -1,0 +1,47 @@
+"""PNG pictures of a run: the confusion matrix and the training curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def plot_confusion(confusion: np.ndarray, class_names, path: Path, title: str) -> None:
+    """Row-normalised confusion matrix (recall per true class), with counts in each cell."""
+    rates = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    im = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    ax.set(xticks=range(len(class_names)), yticks=range(len(class_names)),
+           xticklabels=class_names, yticklabels=class_names,
+           xlabel="predicted", ylabel="true", title=title)
+    plt.setp(ax.get_xticklabels(), rotation=45, ha="right")
+    for (i, j), count in np.ndenumerate(confusion):
+        ax.text(j, i, f"{rates[i, j]:.0%}\n{count}", ha="center", va="center", fontsize=8,
+                color="white" if rates[i, j] > 0.5 else "black")
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_training_curves(log_csv: Path, path: Path) -> None:
+    """Loss and accuracy per epoch for training and validation (PublicTest), from log.csv."""
+    log = pd.read_csv(log_csv)
+    epochs = log["epoch"] + 1
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, metric in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+        ax.plot(epochs, log[metric], label="train (augmented)")
+        if f"val_{metric}" in log:
+            ax.plot(epochs, log[f"val_{metric}"], label="validation (PublicTest)")
+        ax.set(xlabel="epoch", ylabel=metric, title=metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

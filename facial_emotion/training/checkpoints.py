@@ -1,0 +1,64 @@
+"""The run folder's checkpoints: the best model by validation accuracy, and the last epoch's
+full state (weights, optimizer, epoch number) for --resume. Every write is atomic."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import keras
+
+from ..model import load_classifier, save_atomically
+
+log = logging.getLogger(__name__)
+
+
+class RunCheckpoints(keras.callbacks.Callback):
+    """Keras callback that keeps `best.keras`, `last.keras` and `state.json` in `run_dir`."""
+
+    def __init__(self, run_dir: Path, monitor: str = "val_accuracy"):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.monitor = monitor
+        self.best = float("-inf")
+        self.epochs_done = 0
+
+    @property
+    def best_path(self) -> Path:
+        return self.run_dir / "best.keras"
+
+    @property
+    def last_path(self) -> Path:
+        return self.run_dir / "last.keras"
+
+    @property
+    def state_path(self) -> Path:
+        return self.run_dir / "state.json"
+
+    def restore(self) -> keras.Model:
+        """Reload the last checkpoint, optimizer state included, and the epoch count."""
+        if not (self.last_path.is_file() and self.state_path.is_file()):
+            raise FileNotFoundError(f"nothing to resume in {self.run_dir}: expected "
+                                    f"{self.last_path.name} and {self.state_path.name}")
+        state = json.loads(self.state_path.read_text())
+        self.epochs_done, self.best = state["epochs_done"], state["best"]
+        return load_classifier(self.last_path, compile=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_done = epoch + 1
+        value = (logs or {}).get(self.monitor)
+        if value is not None and value > self.best:
+            log.info("epoch %d: %s improved from %.4f to %.4f, saving %s",
+                     epoch + 1, self.monitor, self.best, value, self.best_path)
+            self.best = float(value)
+            save_atomically(self.model, self.best_path)
+        self.save_last()
+
+    def save_last(self) -> None:
+        save_atomically(self.model, self.last_path)
+        tmp = self.state_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps({"epochs_done": self.epochs_done, "best": self.best,
+                                   "monitor": self.monitor}) + "\n")
+        os.replace(tmp, self.state_path)

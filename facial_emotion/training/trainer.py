@@ -1,0 +1,123 @@
+"""Fit Mini-Xception on FER2013's Training split, select on PublicTest, report PrivateTest."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ..data import FER2013, load_fer2013
+from ..evaluation import evaluate, format_table, write_report
+from ..evaluation.plots import plot_confusion, plot_training_curves
+from ..model import build_classifier, build_mini_xception, load_classifier, save_atomically
+from .checkpoints import RunCheckpoints
+from .config import TrainConfig
+from .pipeline import make_dataset
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "emotion_mini_xception.keras"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    run_dir: Path
+    model_path: Path | None  # None when interrupted before any epoch finished
+    interrupted: bool
+    report: dict | None
+
+
+def compile_new_model(config: TrainConfig, steps_per_epoch: int) -> keras.Model:
+    model = build_classifier(build_mini_xception(l2=config.weight_decay))
+    warmup = config.warmup_epochs * steps_per_epoch
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate / 100, warmup_target=config.learning_rate,
+        warmup_steps=warmup, decay_steps=max(config.epochs * steps_per_epoch - warmup, 1))
+    optimizer = keras.optimizers.Adam(schedule, use_ema=config.ema > 0,
+                                      ema_momentum=config.ema or 0.99)
+    model.compile(optimizer,
+                  keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+                  metrics=["accuracy"])
+    return model
+
+
+def class_weights(data: FER2013, mode: str) -> dict[int, float] | None:
+    """Inverse-frequency weights (mean 1) for rare classes such as disgust; None for 'none'."""
+    if mode == "none":
+        return None
+    counts = data.train.class_counts().astype(float)
+    weights = counts.sum() / np.maximum(counts, 1)
+    if mode == "sqrt":
+        weights = np.sqrt(weights)
+    weights /= (weights * counts).sum() / counts.sum()
+    return {i: float(w) for i, w in enumerate(weights)}
+
+
+def train(config: TrainConfig, *, resume: bool = False, data: FER2013 | None = None) -> TrainResult:
+    """Train (or resume) a run in `config.out`, then export and evaluate its best model."""
+    run_dir = Path(config.out)
+    if resume:
+        config = TrainConfig.load(run_dir / "config.json")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows)
+    log.info("FER2013 from %s: %d train, %d PublicTest, %d PrivateTest",
+             data.source, len(data.train), len(data.val), len(data.test))
+    train_ds = make_dataset(data.train, config.batch_size, config, training=True)
+    val_ds = make_dataset(data.val, 512)
+
+    checkpoints = RunCheckpoints(run_dir)
+    if resume:
+        model = checkpoints.restore()
+        log.info("resuming %s after epoch %d (best val accuracy %.4f)",
+                 run_dir, checkpoints.epochs_done, checkpoints.best)
+    else:
+        config.save(run_dir / "config.json")
+        model = compile_new_model(config, steps_per_epoch=len(train_ds))
+    callbacks = [
+        checkpoints,
+        keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=resume),
+        keras.callbacks.EarlyStopping("val_accuracy", patience=config.patience, mode="max"),
+    ]
+    if config.ema:
+        callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+    started = time.perf_counter()
+    try:
+        model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
+                  initial_epoch=checkpoints.epochs_done, callbacks=callbacks,
+                  class_weight=class_weights(data, config.class_weight),
+                  verbose=1 if sys.stdout.isatty() else 2)
+    except KeyboardInterrupt:
+        checkpoints.save_last()
+        log.warning("interrupted after %d epoch(s); state saved in %s, continue with --resume",
+                    checkpoints.epochs_done, run_dir)
+        return TrainResult(run_dir, None, True, None)
+    minutes = (time.perf_counter() - started) / 60
+    # Ship the best epoch by PublicTest accuracy, without optimizer state.
+    model_path = run_dir / MODEL_NAME
+    save_atomically(load_classifier(checkpoints.best_path), model_path)
+    report = evaluate_run(model_path, data, run_dir,
+                          training={"epochs_run": checkpoints.epochs_done,
+                                    "wall_minutes_this_session": round(minutes, 1)})
+    return TrainResult(run_dir, model_path, False, report)
+
+
+def evaluate_run(model_path: Path, data: FER2013, out_dir: Path, **extra) -> dict:
+    """Score a saved model on PublicTest and PrivateTest; write report.json and the PNGs."""
+    model = load_classifier(model_path)
+    results = {"public_test": evaluate(model, data.val), "private_test": evaluate(model, data.test)}
+    for name, ev in results.items():
+        log.info("\n%s", format_table(ev, name))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plot_confusion(results["private_test"].confusion, results["private_test"].class_names,
+                   out_dir / "confusion_matrix.png",
+                   f"PrivateTest confusion ({results['private_test'].accuracy:.1%} accuracy)")
+    if (out_dir / "log.csv").is_file():
+        plot_training_curves(out_dir / "log.csv", out_dir / "training_curves.png")
+    return write_report(out_dir / "report.json", results, model=str(model_path),
+                        data=data.source, **extra)

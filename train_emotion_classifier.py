@@ -1,0 +1,7 @@
+#!/usr/bin/env python
+"""Train the FER2013 emotion classifier. See `--help`, or README.md."""
+
+from facial_emotion.cli.train import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
