@@ -32,6 +32,8 @@ def build_parser():
                    help="continue the run in --out from its last checkpoint")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="drop malformed CSV rows or unreadable images instead of stopping")
+    p.add_argument("--strategy", choices=("none", "mirrored", "multiworker"), default=d.strategy,
+                   help="tf.distribute: mirrored uses every local GPU; multiworker reads TF_CONFIG")
     p.add_argument("--evaluate", metavar="MODEL", type=Path,
                    help="only evaluate this saved model on --data and write the report to --out")
     recipe = p.add_argument_group("recipe")
@@ -65,7 +67,8 @@ def main(argv=None) -> int:
             learning_rate=args.lr, seed=args.seed, skip_bad_rows=args.skip_bad_rows,
             warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay,
             label_smoothing=args.label_smoothing, mixup=args.mixup,
-            class_weight=args.class_weight, ema=args.ema, patience=args.patience)
+            class_weight=args.class_weight, ema=args.ema, patience=args.patience,
+            strategy=args.strategy)
     except ValueError as exc:
         build_parser().error(str(exc))
     result = train(config, resume=args.resume)

@@ -84,7 +84,10 @@ def _read_gray(path: Path) -> np.ndarray | None:
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         return None
     # imdecode(fromfile) rather than imread: it also handles non-ASCII paths on Windows.
-    image = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_GRAYSCALE)
+    data = np.fromfile(path, np.uint8)
+    if data.size == 0:  # imdecode raises cv2.error on an empty buffer (a 0-byte download)
+        return None
+    image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
     if image is not None and image.shape != (IMAGE_SIZE, IMAGE_SIZE):
         image = cv2.resize(image, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
     return image

@@ -65,7 +65,9 @@ def load_fer2013(path: str | os.PathLike = "fer2013", *, skip_bad_rows: bool = F
                 data = FER2013.from_arrays(arrays, source=str(source))
             log.info("loaded cached arrays from %s", cache_file)
             return data
-        except (OSError, ValueError, KeyError) as exc:
+        except Exception as exc:
+            # The cache is disposable: whatever is wrong with it (np.load raises EOFError,
+            # BadZipFile, SyntaxError and more for a damaged file), rebuild it from the source.
             log.warning("ignoring unreadable cache %s (%s)", cache_file, exc)
     data = read(source, skip_bad_rows=skip_bad_rows)
     _save_atomically(cache_file, data)

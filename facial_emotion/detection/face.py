@@ -26,7 +26,8 @@ class Face:
         if len(self.box) != 4 or self.box[2] <= 0 or self.box[3] <= 0:
             raise ValueError(f"expected box (x, y, w, h) with w, h > 0, got {self.box}")
         object.__setattr__(self, "box", tuple(int(v) for v in self.box))
-        probs = np.asarray(self.probabilities, dtype=np.float32)
+        # A private copy: freezing the caller's array (or a view of it) would leak both ways.
+        probs = np.array(self.probabilities, dtype=np.float32)
         if probs.shape != (len(self.class_names),):
             raise ValueError(f"expected {len(self.class_names)} probabilities, got shape {probs.shape}")
         probs.setflags(write=False)

@@ -37,8 +37,12 @@ class HaarFaceFinder:
     def __init__(self, cascade: str | os.PathLike | None = None, detect_width: int | None = 320,
                  scale_factor: float = 1.1, min_neighbors: int = 5, min_size: int = 40):
         path = resolve_cascade(cascade)
-        self.classifier = cv2.CascadeClassifier(str(path))
-        if self.classifier.empty():
+        self.classifier = cv2.CascadeClassifier()
+        try:
+            loaded = self.classifier.load(str(path))
+        except cv2.error:  # OpenCV raises, rather than returning False, on a file that is not XML
+            loaded = False
+        if not loaded or self.classifier.empty():
             raise ModelError(f"{path}: not a valid Haar cascade XML file")
         if detect_width is not None and detect_width < 32:
             raise ValueError(f"expected detect_width >= 32 or None, got {detect_width}")

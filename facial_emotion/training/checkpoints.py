@@ -10,6 +10,7 @@ from pathlib import Path
 
 import keras
 
+from ..errors import ModelError
 from ..model import load_classifier, save_atomically
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,8 @@ class RunCheckpoints(keras.callbacks.Callback):
     def restore(self) -> keras.Model:
         """Reload the last checkpoint, optimizer state included, and the epoch count."""
         if not (self.last_path.is_file() and self.state_path.is_file()):
-            raise FileNotFoundError(f"nothing to resume in {self.run_dir}: expected "
-                                    f"{self.last_path.name} and {self.state_path.name}")
+            raise ModelError(f"nothing to resume in {self.run_dir}: expected "
+                             f"{self.last_path.name} and {self.state_path.name}")
         state = json.loads(self.state_path.read_text())
         self.epochs_done, self.best = state["epochs_done"], state["best"]
         return load_classifier(self.last_path, compile=True)

@@ -28,11 +28,14 @@ class TrainConfig:
     ema: float = 0.0              # weight-average momentum (e.g. 0.999); 0 turns it off
     patience: int = 30            # early stopping, in epochs without a better val accuracy
     seed: int = 1337
+    strategy: str = "none"        # none | mirrored | multiworker (tf.distribute)
     skip_bad_rows: bool = False
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(f"expected epochs >= 1 and batch size >= 1, got {self.epochs}, {self.batch_size}")
+        if self.strategy not in ("none", "mirrored", "multiworker"):
+            raise ValueError(f"expected strategy none, mirrored or multiworker, got {self.strategy!r}")
         if self.class_weight not in ("none", "balanced", "sqrt"):
             raise ValueError(f"expected class weight none, balanced or sqrt, got {self.class_weight!r}")
 

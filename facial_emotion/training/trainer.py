@@ -17,6 +17,7 @@ from ..evaluation.plots import plot_confusion, plot_training_curves
 from ..model import build_classifier, build_mini_xception, load_classifier, save_atomically
 from .checkpoints import RunCheckpoints
 from .config import TrainConfig
+from .distribute import make_strategy
 from .pipeline import make_dataset
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,13 @@ class TrainResult:
     report: dict | None
 
 
-def compile_new_model(config: TrainConfig, steps_per_epoch: int) -> keras.Model:
+def compile_new_model(config: TrainConfig, steps_per_epoch: int, replicas: int = 1) -> keras.Model:
+    """A fresh classifier with its optimizer; the learning rate scales with the replica count."""
     model = build_classifier(build_mini_xception(l2=config.weight_decay))
     warmup = config.warmup_epochs * steps_per_epoch
+    peak = config.learning_rate * replicas
     schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=config.learning_rate / 100, warmup_target=config.learning_rate,
+        initial_learning_rate=peak / 100, warmup_target=peak,
         warmup_steps=warmup, decay_steps=max(config.epochs * steps_per_epoch - warmup, 1))
     optimizer = keras.optimizers.Adam(schedule, use_ema=config.ema > 0,
                                       ema_momentum=config.ema or 0.99)
@@ -68,17 +71,23 @@ def train(config: TrainConfig, *, resume: bool = False, data: FER2013 | None = N
     data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows)
     log.info("FER2013 from %s: %d train, %d PublicTest, %d PrivateTest",
              data.source, len(data.train), len(data.val), len(data.test))
-    train_ds = make_dataset(data.train, config.batch_size, config, training=True)
+    strategy = make_strategy(config.strategy)
+    replicas = strategy.num_replicas_in_sync
+    # The global batch grows with the replicas, so each one keeps --batch-size examples.
+    train_ds = make_dataset(data.train, config.batch_size * replicas, config, training=True)
     val_ds = make_dataset(data.val, 512)
 
     checkpoints = RunCheckpoints(run_dir)
-    if resume:
-        model = checkpoints.restore()
-        log.info("resuming %s after epoch %d (best val accuracy %.4f)",
-                 run_dir, checkpoints.epochs_done, checkpoints.best)
-    else:
-        config.save(run_dir / "config.json")
-        model = compile_new_model(config, steps_per_epoch=len(train_ds))
+    with strategy.scope():
+        if resume:
+            model = checkpoints.restore()
+            log.info("resuming %s after epoch %d (best val accuracy %.4f)",
+                     run_dir, checkpoints.epochs_done, checkpoints.best)
+        else:
+            config.save(run_dir / "config.json")
+            model = compile_new_model(config, len(train_ds), replicas)
+    if replicas > 1:
+        log.info("training on %d replicas: global batch %d", replicas, config.batch_size * replicas)
     callbacks = [
         checkpoints,
         keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=resume),
@@ -90,7 +99,7 @@ def train(config: TrainConfig, *, resume: bool = False, data: FER2013 | None = N
     try:
         model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
                   initial_epoch=checkpoints.epochs_done, callbacks=callbacks,
-                  class_weight=class_weights(data, config.class_weight),
+                  class_weight=class_weights(data, config.class_weight), shuffle=False,
                   verbose=1 if sys.stdout.isatty() else 2)
     except KeyboardInterrupt:
         checkpoints.save_last()

@@ -72,6 +72,10 @@ class ImageFileSink(Sink):
 
     def __init__(self, path: str | os.PathLike):
         self.path = _writable(path)
+        # Checked now, not at close: cv2.imwrite raises cv2.error for a suffix it cannot encode.
+        if not cv2.haveImageWriter(str(self.path)):
+            raise SourceError(f"cannot write {self.path}: expected an image suffix OpenCV can "
+                              "encode (.png, .jpg, .bmp, ...)")
         self.scene = None
 
     def write(self, scene, faces, index, time_s) -> None:
