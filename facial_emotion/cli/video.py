@@ -44,20 +44,22 @@ def make_sinks(args, info, class_names, bars, stack: contextlib.ExitStack) -> li
     from ..video import CsvSink, ImageFileSink, JsonlSink, VideoFileSink, WindowSink
 
     sinks = []
+
+    def add(sink):  # into the stack at once, so a later sink's error still closes this one
+        sinks.append(stack.enter_context(sink))
+
     if args.output:
-        sinks.append(ImageFileSink(args.output) if info.is_image and
-                     args.output.suffix.lower() not in (".mp4", ".avi", ".mov", ".mkv", ".m4v")
-                     else VideoFileSink(args.output, info))
+        add(ImageFileSink(args.output) if info.is_image and
+            args.output.suffix.lower() not in (".mp4", ".avi", ".mov", ".mkv", ".m4v")
+            else VideoFileSink(args.output, info))
     if args.csv:
-        sinks.append(CsvSink(args.csv, class_names))
+        add(CsvSink(args.csv, class_names))
     if args.jsonl:
-        sinks.append(JsonlSink(args.jsonl))
+        add(JsonlSink(args.jsonl))
     if not args.no_display:
         def select(number):
             bars.selected = number
-        sinks.append(WindowSink(on_select=select, wait_ms=0 if info.is_image else 1))
-    for sink in sinks:
-        stack.enter_context(sink)
+        add(WindowSink(on_select=select, wait_ms=0 if info.is_image else 1))
     return sinks
 
 

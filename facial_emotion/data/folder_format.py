@@ -23,6 +23,8 @@ from .splits import FER2013, Usage
 log = logging.getLogger(__name__)
 
 SPLIT_DIRS = ("train", "test")
+# Files that file managers leave in folders; never data.
+JUNK_FILES = {"thumbs.db", "desktop.ini"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".tif", ".tiff", ".webp"}
 
 
@@ -35,15 +37,19 @@ def list_images(root: Path) -> list[tuple[Path, int]]:
     files = []
     for split_dir in SPLIT_DIRS:
         for class_dir in sorted((root / split_dir).iterdir()):
-            if class_dir.name.startswith("."):
+            if _is_junk(class_dir):
                 continue
             if not class_dir.is_dir() or class_dir.name.lower() not in EMOTIONS:
                 raise DatasetError(f"{class_dir}: expected a folder named after one of the "
                                    f"emotions {', '.join(EMOTIONS)}")
             label = EMOTIONS.index(class_dir.name.lower())
             files += [(f, label) for f in sorted(class_dir.iterdir())
-                      if f.is_file() and not f.name.startswith(".")]
+                      if f.is_file() and not _is_junk(f)]
     return files
+
+
+def _is_junk(path: Path) -> bool:
+    return path.name.startswith(".") or path.name.lower() in JUNK_FILES
 
 
 def read_image_folder(root: Path, *, skip_bad_rows: bool = False) -> FER2013:

@@ -49,6 +49,8 @@ class FaceTracker:
     def __post_init__(self):
         if not 0 <= self.smoothing < 1:
             raise ValueError(f"expected smoothing in [0, 1), got {self.smoothing}")
+        if self.max_missed < 0:
+            raise ValueError(f"expected max_missed >= 0, got {self.max_missed}")
         if not 0 < self.iou_threshold <= 1:
             raise ValueError(f"expected iou_threshold in (0, 1], got {self.iou_threshold}")
 

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 
 from ..data import FER2013, load_fer2013
+from ..errors import ModelError
 from ..evaluation import evaluate, format_table, write_report
 from ..evaluation.plots import plot_confusion, plot_training_curves
 from ..model import build_classifier, build_mini_xception, load_classifier, save_atomically
@@ -65,6 +66,8 @@ def train(config: TrainConfig, *, resume: bool = False, data: FER2013 | None = N
     """Train (or resume) a run in `config.out`, then export and evaluate its best model."""
     run_dir = Path(config.out)
     if resume:
+        if not (run_dir / "config.json").is_file():
+            raise ModelError(f"nothing to resume in {run_dir}: it has no config.json")
         config = TrainConfig.load(run_dir / "config.json")
     run_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)

@@ -56,7 +56,7 @@ class VideoFileSink(Sink):
                               f"({', '.join(FOURCC)}) or an image suffix")
         self.size = (info.width, info.height)
         self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*fourcc),
-                                      info.fps, self.size)
+                                      info.fps or 1.0, self.size)  # a still image has no fps
         if not self.writer.isOpened():
             raise SourceError(f"cannot write {self.path}: OpenCV could not open a video writer")
 

@@ -19,13 +19,13 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".p
 class VideoInfo:
     width: int
     height: int
-    fps: float
+    fps: float               # 0 for a still image
     frame_count: int | None  # None for a live camera
     live: bool = False
 
     @property
     def is_image(self) -> bool:
-        return self.frame_count == 1 and not self.live
+        return self.fps == 0 and self.frame_count == 1 and not self.live
 
 
 class FrameSource:

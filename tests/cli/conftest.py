@@ -1,0 +1,62 @@
+"""Fixtures for the real_time_video.py tests: a model, a pinned environment, scripted faces.
+
+Nothing here is autouse, so the other CLI tests in this folder are unaffected.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import facial_emotion.detection.detector
+from facial_emotion.runtime import cpu_flags
+from tests.helpers_video import (ModelFiles, camera_cannot_open, scripted_finder_class,
+                                 untrained_model)
+
+MISSING_CAMERA = 97
+
+
+@pytest.fixture(scope="session")
+def model_files(tmp_path_factory) -> ModelFiles:
+    """An untrained Mini-Xception classifier, saved, with its LiteRT conversion cached."""
+    return untrained_model(tmp_path_factory)
+
+
+@pytest.fixture
+def video_cli_env(model_files, monkeypatch, restore_logging) -> ModelFiles:
+    """Undo what main() changes in the process, and point it at the warmed LiteRT cache.
+
+    main() sets TensorFlow variables in os.environ and reconfigures the root logger; both are
+    put back after the test (`restore_logging` comes from tests/conftest.py).
+    """
+    for key in ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA"):
+        monkeypatch.setenv(key, os.environ.get(key, ""))  # registers the value to restore...
+        if not os.environ[key]:
+            monkeypatch.delenv(key)                       # ...even when it was unset
+    if "avx512f" in cpu_flags():
+        # configure_tensorflow() would announce this cap on stderr; set it up front so the
+        # error tests can demand exactly one line there on any CPU.
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
+    return model_files
+
+
+@pytest.fixture
+def scripted_faces(monkeypatch):
+    """Factory: scripted_faces(script, interrupt_at=None) replaces the Haar finder the CLI
+    builds with one returning script[n] on frame n; it returns the fake class."""
+    def install(script, interrupt_at: int | None = None):
+        fake = scripted_finder_class(script, interrupt_at)
+        monkeypatch.setattr(facial_emotion.detection.detector, "HaarFaceFinder", fake)
+        return fake
+    return install
+
+
+@pytest.fixture(scope="session")
+def missing_camera() -> int:
+    """A camera index that does not exist here and fails fast; skips the test otherwise."""
+    reason = camera_cannot_open(MISSING_CAMERA)
+    if reason:
+        pytest.skip(reason)
+    return MISSING_CAMERA

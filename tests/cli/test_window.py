@@ -1,0 +1,124 @@
+"""real_time_video.py with its real OpenCV window, on a virtual X display (Xvfb).
+
+The video is short, so the loop ends by itself without a key press. cv2.imshow is wrapped to
+record what the window was given; when `xwd` is installed, a screenshot of the display also
+shows that the annotated frame really reached the screen.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import struct
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+
+from facial_emotion.annotators import EMOTION_COLORS
+from facial_emotion.cli.video import main
+from tests.helpers_video import read_video, synthetic_frames, write_video
+
+TITLE = "Facial emotion"
+BOX = (230, 100, 60, 60)  # right of the probability bars, which are 220 px wide
+SCRIPT = [[]] + [[(BOX[0] + i, *BOX[1:])] for i in range(1, 8)]  # no face in frame 0
+
+
+@pytest.fixture(scope="session")
+def xvfb_display():
+    """A virtual X display, ':N' on a free N that Xvfb picks itself (-displayfd); stopped at
+    the end of the session, after OpenCV's window is gone."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb not installed")
+    read_fd, write_fd = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    try:
+        ready, _, _ = select.select([read_fd], [], [], 30)
+        number = os.read(read_fd, 32).decode().strip() if ready else ""
+        if not number:
+            pytest.fail(f"Xvfb did not report a display within 30 s (exit code {server.poll()})")
+        yield f":{number}"
+    finally:
+        os.close(read_fd)
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def xwd_screenshot(display: str) -> np.ndarray | None:
+    """The whole screen as a BGR array via `xwd`, or None when xwd is not installed."""
+    if shutil.which("xwd") is None:
+        return None
+    data = subprocess.run(["xwd", "-root", "-silent", "-display", display], check=True,
+                          capture_output=True, timeout=30).stdout
+    fields = struct.unpack(">25I", data[:100])
+    header_size, width, height = fields[0], fields[4], fields[5]
+    byte_order, bits_per_pixel, bytes_per_line = fields[7], fields[11], fields[12]
+    ncolors = fields[19]
+    masks = fields[14:17]
+    stride = bits_per_pixel // 8  # rows may be padded beyond width * stride
+    if stride not in (3, 4) or masks != (0xFF0000, 0xFF00, 0xFF):
+        pytest.fail(f"unexpected xwd pixel format: header {fields}")
+    start = header_size + 12 * ncolors
+    pixels = np.frombuffer(data, np.uint8, height * bytes_per_line, start)
+    pixels = pixels.reshape(height, bytes_per_line)[:, :width * stride]
+    pixels = pixels.reshape(height, width, stride)
+    # red mask 0xff0000: LSB-first bytes are B, G, R (, pad); MSB-first the reverse
+    return pixels[..., :3] if byte_order == 0 else pixels[..., stride - 3:][..., ::-1]
+
+
+def test_window_shows_annotated_frames(xvfb_display, video_cli_env, scripted_faces, tmp_path,
+                                       monkeypatch, capsys):
+    monkeypatch.setenv("DISPLAY", xvfb_display)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    path = write_video(tmp_path / "clip.avi", synthetic_frames(len(SCRIPT), 320, 240), 10.0)
+    raw = read_video(path).frames
+    scripted_faces(SCRIPT)
+
+    shown, visible, screenshots = [], [], []
+    real_imshow = cv2.imshow
+
+    def recording_imshow(title, image):
+        shown.append((title, image.copy()))
+        real_imshow(title, image)
+        visible.append(cv2.getWindowProperty(title, cv2.WND_PROP_VISIBLE))
+        if len(shown) == len(SCRIPT) - 1:
+            cv2.waitKey(300)  # let the window paint before the screenshot
+            screenshots.append(xwd_screenshot(xvfb_display))
+
+    monkeypatch.setattr(cv2, "imshow", recording_imshow)
+    code = main(["--source", str(path), "--model", str(video_cli_env.model)])  # a window
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out.startswith(f"{len(SCRIPT)} frames, {len(SCRIPT) - 1} with a face")
+
+    assert [title for title, _ in shown] == [TITLE] * len(SCRIPT)
+    assert all(v >= 1 for v in visible), visible  # a real, visible window on the display
+    np.testing.assert_array_equal(shown[0][1], raw[0])  # no face yet: nothing drawn
+    emotion_colors = {tuple(color) for color in EMOTION_COLORS}
+    for i in range(1, len(SCRIPT)):
+        scene = shown[i][1]
+        assert scene.shape == raw[i].shape
+        # the bars panel darkens the top left, the box's bottom edge has an emotion colour,
+        # and the bottom right corner, away from both, is untouched
+        assert scene[150:160, :100].mean() < 0.7 * raw[i][150:160, :100].mean()
+        x, y, w, h = SCRIPT[i][0]
+        assert tuple(int(v) for v in scene[y + h - 1, x + w // 2]) in emotion_colors
+        np.testing.assert_array_equal(scene[200:, 300:], raw[i][200:, 300:])
+
+    screenshot = screenshots[0]
+    if screenshot is not None:  # optional: the annotations as they reached the screen
+        # Qt scales the image to its window, but solid fills keep their exact colours: the
+        # probability bars (one colour per emotion) and the green FPS text
+        pixels = screenshot.reshape(-1, 3)
+        counts = {color: int(np.all(pixels == color, axis=1).sum())
+                  for color in [*emotion_colors, (0, 255, 0)]}
+        assert all(n >= 20 for n in counts.values()), counts

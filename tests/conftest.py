@@ -1,0 +1,140 @@
+"""Shared fixtures: tiny synthetic FER2013 data (CSV and image folders) written under tmp paths.
+
+Nothing here reads the real dataset, the working directory or the network. The writers are
+session-scoped factories that take an explicit destination, so module-scoped fixtures (the
+training smoke test trains once per module) can use them too.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports TensorFlow: keep its C++ start-up chatter out of the test output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import contextlib  # noqa: E402
+import logging  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from facial_emotion.labels import EMOTIONS, IMAGE_SIZE  # noqa: E402
+
+CSV_HEADER = ("emotion", "pixels", "Usage")
+# Where the Kaggle image-folder form keeps each official split.
+USAGE_FOLDERS = {"Training": "train", "PublicTest": "test", "PrivateTest": "test"}
+
+
+def synthetic_face(label: int, seed: int) -> np.ndarray:
+    """A 48x48 uint8 grayscale image a small network can classify after an epoch or two.
+
+    Brightness rises with the class, and a bright horizontal bar sits at a class-dependent row
+    (horizontal, so the training pipeline's left-right flips keep it). Light noise, seeded,
+    makes the images differ from each other.
+    """
+    rng = np.random.default_rng(seed)
+    image = np.full((IMAGE_SIZE, IMAGE_SIZE), 20.0 + 30.0 * label)
+    row = 4 + 6 * label
+    image[row:row + 3, 4:-4] = 250.0
+    image += rng.normal(0.0, 6.0, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def make_rows(counts: dict[str, int], seed: int = 0) -> list[tuple[int, np.ndarray, str]]:
+    """`counts[usage]` rows per Usage, labels cycling through the 7 classes: (label, image, usage)."""
+    rows = []
+    for usage, count in counts.items():
+        for i in range(count):
+            label = i % len(EMOTIONS)
+            rows.append((label, synthetic_face(label, seed * 100_003 + len(rows)), usage))
+    return rows
+
+
+def write_fer_csv(path: Path, rows, *, header=CSV_HEADER, newline: str = "\n") -> Path:
+    """Write a Kaggle-format fer2013.csv: a header line, then one comma-joined line per row.
+
+    A row is any sequence of fields; a numpy array field becomes space-separated pixels, as in
+    Kaggle's file. `header=None` with no rows writes a 0-byte file.
+    """
+    def field(value) -> str:
+        return " ".join(map(str, value.ravel().tolist())) if isinstance(value, np.ndarray) else str(value)
+
+    lines = ([",".join(header)] if header is not None else []) + [
+        ",".join(field(v) for v in row) for row in rows]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("".join(line + newline for line in lines).encode())
+    return path
+
+
+def write_image_folder(root: Path, rows, *, prefixed: bool = True, suffix: str = ".jpg") -> Path:
+    """Write the Kaggle image-folder form: root/train/<emotion>/Training_N.jpg, root/test/...
+
+    With `prefixed=False` the files are named image_N.jpg, so their split must come from
+    the folder they are in. Both train/ and test/ always exist.
+    """
+    root = Path(root)
+    for folder in ("train", "test"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for n, (label, image, usage) in enumerate(rows):
+        class_dir = root / USAGE_FOLDERS[usage] / EMOTIONS[label]
+        class_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{usage}_{n}{suffix}" if prefixed else f"image_{n}{suffix}"
+        if not cv2.imwrite(str(class_dir / name), image):
+            raise OSError(f"cv2.imwrite could not write {class_dir / name}")
+    return root
+
+
+@pytest.fixture(scope="session")
+def fer_rows():
+    """Factory: make_rows({"Training": n, "PublicTest": n, "PrivateTest": n}, seed=0)."""
+    return make_rows
+
+
+@pytest.fixture(scope="session")
+def fer_csv():
+    """Factory: fer_csv(path, rows, header=..., newline=...) writes a Kaggle fer2013.csv."""
+    return write_fer_csv
+
+
+@pytest.fixture(scope="session")
+def fer_folder():
+    """Factory: fer_folder(root, rows, prefixed=True) writes train/ and test/ image folders."""
+    return write_image_folder
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path, monkeypatch) -> Path:
+    """Point the default dataset cache (under $XDG_CACHE_HOME) at this test's tmp folder."""
+    home = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
+@contextlib.contextmanager
+def _root_logging_restored():
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        # The CLI calls logging.basicConfig(force=True), which adds a plain StreamHandler on
+        # the (captured) stderr of that test; drop it so later tests do not write to it.
+        for handler in list(root.handlers):
+            if handler not in handlers and type(handler) is logging.StreamHandler:
+                root.removeHandler(handler)
+        root.setLevel(level)
+
+
+@pytest.fixture(scope="session")
+def logging_restored():
+    """Factory of a context manager that undoes the CLI's changes to the root logger."""
+    return _root_logging_restored
+
+
+@pytest.fixture
+def restore_logging(logging_restored):
+    with logging_restored():
+        yield

@@ -1,0 +1,171 @@
+"""load_fer2013: finding the data, saying where to get it, and the cache of parsed arrays."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from facial_emotion.data import load_fer2013, loader, resolve_source
+from facial_emotion.errors import DatasetError
+
+COUNTS = {"Training": 7, "PublicTest": 3, "PrivateTest": 4}
+
+
+def assert_same_data(a, b):
+    for name in ("train", "val", "test"):
+        x, y = getattr(a, name), getattr(b, name)
+        np.testing.assert_array_equal(x.images, y.images)
+        np.testing.assert_array_equal(x.labels, y.labels)
+        assert (x.images.dtype, x.labels.dtype) == (y.images.dtype, y.labels.dtype)
+
+
+def cache_files(cache_dir):
+    return sorted(cache_dir.glob("*.npz")) if cache_dir.exists() else []
+
+
+def no_parsing(*args, **kwargs):
+    raise AssertionError("the source was parsed again instead of being read from the cache")
+
+
+@pytest.mark.parametrize("layout, resolves_to, raises", [
+    pytest.param("missing", None, True, id="path does not exist"),
+    pytest.param("empty folder", None, True, id="folder with neither form"),
+    pytest.param("only train/", None, True, id="train/ without test/"),
+    pytest.param("csv file", "data/fer2013.csv", False, id="the CSV itself"),
+    pytest.param("csv in folder", "data/fer2013.csv", False, id="folder holding fer2013.csv"),
+    pytest.param("image folders", "data", False, id="folder holding train/ and test/"),
+])
+def test_resolve_source(tmp_path, fer_csv, fer_folder, fer_rows, layout, resolves_to, raises):
+    data = tmp_path / "data"
+    if layout == "empty folder":
+        data.mkdir()
+    elif layout == "only train/":
+        (data / "train" / "happy").mkdir(parents=True)
+    elif layout in ("csv file", "csv in folder"):
+        fer_csv(data / "fer2013.csv", fer_rows(COUNTS))
+    elif layout == "image folders":
+        fer_folder(data, fer_rows(COUNTS))
+    path = data / "fer2013.csv" if layout == "csv file" else data
+
+    if raises:
+        with pytest.raises(DatasetError) as excinfo:
+            resolve_source(path)
+        message = str(excinfo.value)
+        assert str(path) in message
+        assert "kaggle" in message.lower()  # where to get FER2013
+        assert "fer2013/" in message         # and where to put it
+        assert "--data" in message
+    else:
+        assert resolve_source(path) == tmp_path / resolves_to
+
+
+def test_missing_data_says_where_to_get_it(tmp_path):
+    with pytest.raises(DatasetError) as excinfo:
+        load_fer2013(tmp_path / "nowhere", cache_dir=tmp_path / "cache")
+    message = str(excinfo.value)
+    assert "kaggle.com" in message and "fer2013/" in message
+    assert "fer2013.csv" in message and "train/" in message  # both forms are named
+    assert not (tmp_path / "cache").exists()
+
+
+def test_folder_holding_the_csv_loads_like_the_csv(tmp_path, fer_csv, fer_rows):
+    csv = fer_csv(tmp_path / "fer2013" / "fer2013.csv", fer_rows(COUNTS))
+    from_folder = load_fer2013(tmp_path / "fer2013", use_cache=False)
+    assert_same_data(from_folder, load_fer2013(csv, use_cache=False))
+    assert from_folder.source == str(csv)
+
+
+@pytest.mark.parametrize("form", ["csv", "image folders"])
+def test_second_load_is_served_from_the_cache(tmp_path, fer_csv, fer_folder, fer_rows,
+                                              monkeypatch, form):
+    rows = fer_rows(COUNTS)
+    source = (fer_csv(tmp_path / "fer2013.csv", rows) if form == "csv"
+              else fer_folder(tmp_path / "fer2013", rows))
+    cache_dir = tmp_path / "cache"
+
+    first = load_fer2013(source, cache_dir=cache_dir)
+    assert len(cache_files(cache_dir)) == 1
+    assert not list(cache_dir.glob("*.tmp"))  # written atomically, nothing left behind
+
+    monkeypatch.setattr(loader, "read_csv", no_parsing)
+    monkeypatch.setattr(loader, "read_image_folder", no_parsing)
+    second = load_fer2013(source, cache_dir=cache_dir)
+
+    assert_same_data(first, second)
+    assert second.source == first.source
+    assert len(cache_files(cache_dir)) == 1
+
+
+def test_default_cache_is_under_xdg_cache_home(tmp_path, fer_csv, fer_rows, cache_home):
+    load_fer2013(fer_csv(tmp_path / "fer2013.csv", fer_rows(COUNTS)))
+    assert len(cache_files(cache_home / "facial_emotion")) == 1
+
+
+def test_use_cache_false_writes_no_cache(tmp_path, fer_csv, fer_rows, cache_home):
+    load_fer2013(fer_csv(tmp_path / "fer2013.csv", fer_rows(COUNTS)), use_cache=False)
+    assert not cache_home.exists()
+
+
+def test_cache_is_rebuilt_when_the_csv_changes(tmp_path, fer_csv, fer_rows):
+    path = tmp_path / "fer2013.csv"
+    cache_dir = tmp_path / "cache"
+    old = load_fer2013(fer_csv(path, fer_rows(COUNTS, seed=1)), cache_dir=cache_dir)
+    before = os.stat(path)
+
+    new_rows = fer_rows({"Training": 2, "PrivateTest": 5}, seed=2)
+    fer_csv(path, new_rows)
+    # Be sure the change is visible even on a file system with coarse modification times.
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 5_000_000_000))
+    new = load_fer2013(path, cache_dir=cache_dir)
+
+    assert (len(new.train), len(new.val), len(new.test)) == (2, 0, 5)
+    assert new.test.labels.tolist() == [label for label, _, u in new_rows if u == "PrivateTest"]
+    np.testing.assert_array_equal(new.train.images[..., 0], np.stack([r[1] for r in new_rows[:2]]))
+    assert len(old.train) == 7
+    assert len(cache_files(cache_dir)) == 2
+
+
+def test_cache_is_rebuilt_when_an_image_is_added(tmp_path, fer_folder, fer_rows):
+    root = fer_folder(tmp_path / "fer2013", fer_rows(COUNTS))
+    cache_dir = tmp_path / "cache"
+    assert len(load_fer2013(root, cache_dir=cache_dir).train) == 7
+    fer_folder(tmp_path / "more", fer_rows({"Training": 1}, seed=3))
+    (tmp_path / "more" / "train" / "angry" / "Training_0.jpg").rename(
+        root / "train" / "angry" / "Training_1000.jpg")
+    assert len(load_fer2013(root, cache_dir=cache_dir).train) == 8
+
+
+def test_skip_bad_rows_has_its_own_cache(tmp_path, fer_csv, fer_rows):
+    path = fer_csv(tmp_path / "fer2013.csv", [*fer_rows(COUNTS), (9, "1 2", "Training")])
+    cache_dir = tmp_path / "cache"
+    assert len(load_fer2013(path, skip_bad_rows=True, cache_dir=cache_dir).train) == 7
+    # A cache built while skipping bad rows must not hide them from a strict load.
+    with pytest.raises(DatasetError, match="line"):
+        load_fer2013(path, cache_dir=cache_dir)
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda b: b"", id="empty"),
+    pytest.param(lambda b: b[:len(b) // 2], id="truncated"),
+    pytest.param(lambda b: b"hello world" * 20, id="not an npz"),
+    pytest.param(lambda b: b[:100] + b"x" * 50 + b[150:], id="overwritten in the middle"),
+])
+def test_a_damaged_cache_is_rebuilt(tmp_path, fer_csv, fer_rows, damage):
+    path = fer_csv(tmp_path / "fer2013.csv", fer_rows(COUNTS))
+    cache_dir = tmp_path / "cache"
+    good = load_fer2013(path, cache_dir=cache_dir)
+    [cache] = cache_files(cache_dir)
+    cache.write_bytes(damage(cache.read_bytes()))
+
+    assert_same_data(load_fer2013(path, cache_dir=cache_dir), good)
+    with np.load(cache) as arrays:  # and the cache was written again
+        np.testing.assert_array_equal(arrays["train_labels"], good.train.labels)
+
+
+def test_unwritable_cache_does_not_stop_loading(tmp_path, fer_csv, fer_rows):
+    path = fer_csv(tmp_path / "fer2013.csv", fer_rows(COUNTS))
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    assert len(load_fer2013(path, cache_dir=blocker).train) == 7

@@ -1,0 +1,394 @@
+"""Face crops, the Haar finder's scaling and clipping, the batched classifier, EmotionDetector.
+
+Behaviour tests use an untrained classifier and scripted boxes: the Haar cascade finds no faces
+in synthetic frames, and what matters here is the plumbing, not the model's accuracy.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from facial_emotion.detection import (EmotionClassifier, EmotionDetector, FaceTracker,
+                                      HaarFaceFinder, crop_faces)
+from facial_emotion.detection.face_finder import clip_boxes
+from facial_emotion.errors import ModelError
+from facial_emotion.labels import EMOTIONS
+from facial_emotion.model import DEFAULT_MODEL, class_names, load_classifier
+from tests.helpers_video import HAS_LITERT, ScriptedFinder, as_boxes
+
+
+def random_frame(shape, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+
+
+def random_crops(n: int, seed: int = 0) -> np.ndarray:
+    return random_frame((n, 48, 48, 1), seed)
+
+
+# --- crop_faces and clip_boxes -------------------------------------------------------------
+
+@pytest.mark.parametrize("gray_shape, boxes, size", [
+    ((80, 100), [], 48),
+    ((80, 100), [[0, 0, 10, 10]], 48),
+    ((80, 100), [[0, 0, 10, 10], [50, 40, 50, 40], [0, 0, 100, 80]], 48),
+    ((80, 100), [[3, 4, 1, 1], [20, 10, 7, 60]], 64),
+    ((37, 1001), [[900, 0, 101, 37]], 48),
+])
+def test_crop_faces_shapes(gray_shape, boxes, size):
+    crops = crop_faces(random_frame(gray_shape), as_boxes(boxes), size)
+    assert crops.shape == (len(boxes), size, size, 1)
+    assert crops.dtype == np.uint8
+
+
+def test_crop_faces_takes_each_boxs_pixels():
+    gray = np.zeros((80, 100), np.uint8)
+    gray[:, 50:] = 255
+    gray[70:, 90:] = 128
+    crops = crop_faces(gray, as_boxes([[0, 0, 40, 80], [60, 10, 30, 30], [90, 70, 10, 10]]))
+    assert (crops[0] == 0).all() and (crops[1] == 255).all() and (crops[2] == 128).all()
+
+
+@pytest.mark.parametrize("box, clipped", [
+    ((10, 10, 20, 20), (10, 10, 20, 20)),
+    ((0, 0, 100, 80), (0, 0, 100, 80)),       # the whole frame
+    ((-10, -10, 30, 30), (0, 0, 20, 20)),     # over the top-left corner
+    ((90, 70, 30, 30), (90, 70, 10, 10)),     # over the bottom-right corner
+    ((-5, 10, 200, 20), (0, 10, 100, 20)),    # wider than the frame
+    ((99, 79, 5, 5), (99, 79, 1, 1)),         # one pixel left inside
+    ((100, 0, 10, 10), None),                 # touching the right edge from outside
+    ((-10, 0, 10, 10), None),                 # touching the left edge from outside
+    ((20, 90, 10, 10), None),                 # below the frame
+])
+def test_clip_boxes_then_crop(box, clipped):
+    gray = random_frame((80, 100))
+    boxes = clip_boxes(as_boxes([box]), width=100, height=80)
+    assert boxes.dtype == np.int32
+    if clipped is None:
+        assert boxes.shape == (0, 4)
+    else:
+        assert boxes.tolist() == [list(clipped)]
+    crops = crop_faces(gray, boxes)
+    assert crops.shape == (len(boxes), 48, 48, 1)
+    if clipped is not None:
+        x, y, w, h = clipped
+        expected = cv2.resize(gray[y:y + h, x:x + w], (48, 48), interpolation=cv2.INTER_AREA)
+        np.testing.assert_array_equal(crops[0, :, :, 0], expected)
+
+
+def test_clip_boxes_keeps_order_and_drops_only_empty_boxes():
+    boxes = as_boxes([[5, 5, 10, 10], [500, 5, 10, 10], [-20, 0, 30, 10], [0, 0, 0, 10]])
+    assert clip_boxes(boxes, 100, 80).tolist() == [[5, 5, 10, 10], [0, 0, 10, 10]]
+
+
+# --- HaarFaceFinder -------------------------------------------------------------------------
+
+class FakeCascade:
+    """Stands in for cv2.CascadeClassifier: returns `boxes` and records what it was asked."""
+
+    def __init__(self, boxes):
+        self.boxes = boxes
+        self.calls = []
+
+    def detectMultiScale(self, image, scaleFactor, minNeighbors, minSize):  # noqa: N802, N803
+        self.calls.append({"shape": image.shape, "dtype": image.dtype, "scale_factor": scaleFactor,
+                           "min_neighbors": minNeighbors, "min_size": minSize})
+        # OpenCV returns an empty tuple when it finds nothing, else an int32 (N, 4) array
+        return as_boxes(self.boxes) if self.boxes else ()
+
+
+@pytest.mark.parametrize("shape", [(120, 160), (480, 640), (37, 1001)])
+def test_haar_finds_no_face_in_a_blank_frame(shape):
+    boxes = HaarFaceFinder().find(np.zeros(shape, np.uint8))
+    assert boxes.shape == (0, 4)
+    assert np.issubdtype(boxes.dtype, np.integer)
+
+
+@pytest.mark.parametrize("frame_shape, detect_width, found, small_shape, min_side, expected", [
+    # shrunk to half size: boxes double on the way back
+    ((480, 640), 320, [[10, 20, 30, 40]], (240, 320), 20, [[20, 40, 60, 80]]),
+    ((480, 640), 320, [[10, 20, 30, 40], [200, 100, 50, 50]], (240, 320), 20,
+     [[20, 40, 60, 80], [400, 200, 100, 100]]),
+    # scaled back past the border: clipped to the frame
+    ((480, 640), 320, [[300, 200, 40, 60]], (240, 320), 20, [[600, 400, 40, 80]]),
+    # a scale that does not divide evenly: rounded
+    ((480, 640), 400, [[5, 5, 25, 25]], (300, 400), 25, [[8, 8, 40, 40]]),
+    # a thin strip: 37 rows become 12, so 12 px become 37.5 and are clipped to 37
+    ((37, 1001), 320, [[0, 0, 12, 12]], (12, 320), 13, [[0, 0, 38, 37]]),
+    # narrower than detect_width, or detect_width None: full size, boxes unchanged
+    ((120, 160), 320, [[10, 20, 30, 40]], (120, 160), 40, [[10, 20, 30, 40]]),
+    ((480, 640), None, [[10, 20, 30, 40]], (480, 640), 40, [[10, 20, 30, 40]]),
+    ((480, 640), 320, [], (240, 320), 20, []),
+])
+def test_haar_boxes_are_scaled_back_and_clipped(monkeypatch, frame_shape, detect_width, found,
+                                                small_shape, min_side, expected):
+    finder = HaarFaceFinder(detect_width=detect_width, min_neighbors=3, min_size=40)
+    cascade = FakeCascade(found)
+    monkeypatch.setattr(finder, "classifier", cascade)
+    boxes = finder.find(random_frame(frame_shape))
+    assert boxes.shape == (len(expected), 4)
+    assert boxes.tolist() == expected
+    (call,) = cascade.calls
+    assert call["shape"] == small_shape and call["dtype"] == np.uint8
+    assert call["min_size"] == (min_side, min_side)
+    assert call["min_neighbors"] == 3 and call["scale_factor"] == 1.1
+
+
+@pytest.mark.parametrize("detect_width, raises", [(None, False), (32, False), (320, False),
+                                                  (31, True), (0, True), (-100, True)])
+def test_haar_detect_width(detect_width, raises):
+    if raises:
+        with pytest.raises(ValueError, match="detect_width"):
+            HaarFaceFinder(detect_width=detect_width)
+    else:
+        assert HaarFaceFinder(detect_width=detect_width).detect_width == detect_width
+
+
+@pytest.mark.parametrize("content", [
+    pytest.param(None, id="missing"),
+    pytest.param(b"", id="empty"),
+    pytest.param(b"this is not a cascade\n", id="not-xml"),  # OpenCV raises cv2.error for these
+    pytest.param(b"<?xml version='1.0'?>\n<opencv_storage></opencv_storage>\n", id="no-cascade"),
+])
+def test_haar_bad_cascade_is_a_model_error(tmp_path, content):
+    path = tmp_path / "cascade.xml"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ModelError, match="cascade"):
+        HaarFaceFinder(path)
+
+
+def test_haar_cascade_by_file_name_and_by_path():
+    by_name = HaarFaceFinder("haarcascade_frontalface_alt.xml")
+    by_path = HaarFaceFinder(cv2.data.haarcascades + "haarcascade_frontalface_alt.xml")
+    assert not by_name.classifier.empty() and not by_path.classifier.empty()
+
+
+# --- EmotionClassifier ----------------------------------------------------------------------
+
+BACKENDS = ["tf", pytest.param("litert", marks=pytest.mark.skipif(
+    not HAS_LITERT, reason="ai-edge-litert not installed"))]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def classifier(request, model_files) -> EmotionClassifier:
+    return EmotionClassifier(model_files.model, backend=request.param,
+                             cache_dir=model_files.cache_dir)
+
+
+def test_classifier_backend_and_class_names(classifier, request):
+    assert classifier.backend == request.node.callspec.params["classifier"]
+    assert classifier.class_names == EMOTIONS
+
+
+@pytest.mark.parametrize("shape, raises", [
+    ((0, 48, 48, 1), False),
+    ((1, 48, 48, 1), False),
+    ((5, 48, 48, 1), False),
+    ((2, 48, 48), True),
+    ((2, 48, 48, 3), True),
+    ((2, 32, 32, 1), True),
+    ((48, 48, 1), True),
+    ((0, 48, 48), True),
+    ((0, 10), True),
+])
+def test_classifier_input_shapes(classifier, shape, raises):
+    faces = np.zeros(shape, np.uint8)
+    if raises:
+        with pytest.raises(ValueError, match="expected faces of shape"):
+            classifier.predict(faces)
+        return
+    probabilities = classifier.predict(faces)
+    assert probabilities.shape == (shape[0], 7)
+    assert probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_classifier_matches_model_predict(classifier):
+    crops = random_crops(5)
+    expected = classifier.model.predict(crops.astype(np.float32), verbose=0)
+    np.testing.assert_allclose(classifier.predict(crops), expected, atol=1e-5)
+    np.testing.assert_allclose(classifier.predict(crops.astype(np.float32)), expected, atol=1e-5)
+
+
+def test_classifier_batch_rows_do_not_depend_on_each_other(classifier):
+    crops = random_crops(4, seed=1)
+    batch = classifier.predict(crops)
+    for i in range(4):
+        np.testing.assert_allclose(classifier.predict(crops[i:i + 1])[0], batch[i], atol=1e-5)
+    np.testing.assert_allclose(classifier.predict(crops[1:3]), batch[1:3], atol=1e-5)
+
+
+def test_classifier_rejects_an_unknown_backend(model_files):
+    with pytest.raises(ValueError, match="backend"):
+        EmotionClassifier(model_files.model, backend="onnx")
+
+
+def test_classifier_missing_model_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        EmotionClassifier(tmp_path / "missing.keras")
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason=f"no shipped model at {DEFAULT_MODEL}")
+def test_the_shipped_model_loads():
+    model = load_classifier(DEFAULT_MODEL)
+    assert model.input_shape == (None, 48, 48, 1)
+    assert len(class_names(model)) == 7
+    assert class_names(model) == EMOTIONS
+
+
+# --- EmotionDetector ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def base_detector(model_files) -> EmotionDetector:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))  # the warmed LiteRT cache
+        return EmotionDetector(model_files.model)
+
+
+@pytest.fixture
+def make_detector(base_detector, monkeypatch):
+    """The module's detector with a scripted finder and a fresh tracker (or none)."""
+    def make(script, *, track: bool = True, smoothing: float = 0.6) -> EmotionDetector:
+        monkeypatch.setattr(base_detector, "finder", ScriptedFinder(script))
+        monkeypatch.setattr(base_detector, "tracker",
+                            FaceTracker(smoothing=smoothing) if track else None)
+        return base_detector
+    return make
+
+
+FRAME_KINDS = [
+    # frame shape, scripted boxes, raises
+    ((120, 160, 3), [[10, 10, 40, 40], [100, 60, 50, 50]], False),       # BGR
+    ((120, 160), [[10, 10, 40, 40], [100, 60, 50, 50]], False),          # gray
+    ((120, 160, 1), [[0, 0, 160, 120]], False),                          # gray with a channel axis
+    ((120, 160, 4), [[10, 10, 40, 40], [60, 10, 40, 40], [110, 10, 50, 110]], False),  # BGRA
+    ((37, 1001, 3), [[0, 0, 30, 30], [900, 5, 101, 32]], False),         # odd sizes
+    ((1001, 37, 3), [[0, 500, 37, 37]], False),
+    ((33, 47), [[1, 2, 3, 4]], False),
+    ((120, 160, 3), [], False),                                          # no face
+    ((120, 160, 2), [[10, 10, 40, 40]], True),
+    ((120,), [], True),
+]
+
+
+@pytest.mark.parametrize("track", [True, False])
+@pytest.mark.parametrize("shape, boxes, raises", FRAME_KINDS)
+def test_detect_frame_kinds(make_detector, shape, boxes, raises, track):
+    detector = make_detector([boxes], track=track)
+    frame = random_frame(shape)
+    if raises:
+        with pytest.raises(ValueError, match="expected a gray, BGR or BGRA frame"):
+            detector.detect(frame)
+        return
+    found = detector.detect(frame)
+    assert detector.finder.calls == [shape[:2]]  # the finder saw one gray frame, full size
+    assert [face.box for face in found] == [tuple(box) for box in boxes]  # one per box, in order
+    for face in found:
+        assert face.probabilities.shape == (7,) and face.probabilities.dtype == np.float32
+        assert face.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+        assert face.class_names == EMOTIONS
+    assert [face.track_id for face in found] == (
+        list(range(1, len(boxes) + 1)) if track else [None] * len(boxes))
+
+
+def test_detect_probabilities_are_the_classifiers_on_the_gray_crops(make_detector):
+    boxes = [[10, 10, 40, 40], [100, 60, 50, 50]]
+    detector = make_detector([boxes], track=False)
+    frame = random_frame((120, 160, 3))
+    found = detector.detect(frame)
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    expected = detector.classifier.model.predict(
+        crop_faces(gray, as_boxes(boxes)).astype(np.float32), verbose=0)
+    np.testing.assert_allclose([face.probabilities for face in found], expected, atol=1e-5)
+
+
+def test_one_classifier_call_per_frame(make_detector, monkeypatch):
+    counts = [0, 1, 3, 2, 0, 4]
+    script = [[[10 + 30 * j, 10, 25, 25] for j in range(n)] for n in counts]
+    detector = make_detector(script)
+    classifier = detector.classifier
+    forward_batches, predict_calls = [], []
+    forward, predict = classifier._forward, classifier.predict
+
+    def spy_forward(faces):
+        forward_batches.append(len(faces))
+        return forward(faces)
+
+    def spy_predict(faces):
+        predict_calls.append(len(faces))
+        return predict(faces)
+
+    monkeypatch.setattr(classifier, "_forward", spy_forward)
+    monkeypatch.setattr(classifier, "predict", spy_predict)
+    frame = random_frame((120, 160, 3))
+    for n in counts:
+        before = (len(forward_batches), len(predict_calls))
+        assert len(detector.detect(frame)) == n
+        # predict once per frame; the model itself once per frame with faces, all in one batch
+        assert predict_calls[before[1]:] == [n]
+        assert forward_batches[before[0]:] == ([n] if n else [])
+
+
+def test_tracking_smooths_the_classifiers_probabilities(make_detector):
+    boxes = [[10, 10, 60, 60]]
+    frames = [random_frame((120, 160, 3), seed) for seed in range(3)]
+    raw = make_detector([boxes] * 3, track=False)
+    raw_probabilities = [raw.detect(frame)[0].probabilities for frame in frames]
+    tracked = make_detector([boxes] * 3, track=True, smoothing=0.5)
+    expected = None
+    for frame, p in zip(frames, raw_probabilities):
+        (face,) = tracked.detect(frame)
+        expected = p if expected is None else 0.5 * expected + 0.5 * p
+        assert face.track_id == 1
+        np.testing.assert_allclose(face.probabilities, expected, atol=1e-5)
+
+
+def test_detector_reset_restarts_ids(make_detector):
+    detector = make_detector([[[0, 0, 30, 30]], [[100, 0, 30, 30]], [[100, 0, 30, 30]]])
+    frame = random_frame((120, 160))
+    assert detector.detect(frame)[0].track_id == 1
+    assert detector.detect(frame)[0].track_id == 2
+    detector.reset()
+    assert detector.detect(frame)[0].track_id == 1
+
+
+def test_detector_with_the_real_finder_finds_nothing_in_a_blank_frame(base_detector):
+    assert isinstance(base_detector.finder, HaarFaceFinder)
+    assert base_detector.detect(np.full((240, 320, 3), 127, np.uint8)) == []
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"track": False},
+    {"smoothing": 0.0, "detect_width": None, "min_neighbors": 2, "min_size": 20},
+])
+def test_detector_constructor_wires_its_parts(model_files, monkeypatch, kwargs):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
+    detector = EmotionDetector(model_files.model, **kwargs)
+    assert detector.class_names == EMOTIONS
+    assert detector.finder.detect_width == kwargs.get("detect_width", 320)
+    assert detector.finder.min_neighbors == kwargs.get("min_neighbors", 5)
+    assert detector.finder.min_size == kwargs.get("min_size", 40)
+    if kwargs.get("track", True):
+        assert detector.tracker.smoothing == kwargs.get("smoothing", 0.6)
+    else:
+        assert detector.tracker is None
+        detector.reset()  # nothing to forget, and no error
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"model": "missing.keras"}, ModelError),
+    ({"cascade": "missing_cascade.xml"}, ModelError),
+    ({"smoothing": 1.0}, ValueError),
+    ({"detect_width": 8}, ValueError),
+])
+def test_detector_constructor_errors(model_files, tmp_path, monkeypatch, kwargs, error):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
+    if "model" in kwargs:
+        kwargs = {**kwargs, "model": tmp_path / kwargs["model"]}
+    else:
+        kwargs = {"model": model_files.model, **kwargs}
+    with pytest.raises(error):
+        EmotionDetector(**kwargs)

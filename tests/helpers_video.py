@@ -1,0 +1,183 @@
+"""What the detection, video and CLI tests share: an untrained classifier, synthetic videos and
+images, and a face finder that returns scripted boxes instead of running the Haar cascade.
+
+The Haar cascade finds no faces in synthetic drawings, so every behaviour test that needs faces
+scripts them. Nothing here reads the shipped model, the working directory or the network.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+FOURCC = {".mp4": "mp4v", ".avi": "MJPG"}
+CSV_COLUMNS = ["frame", "time_s", "face_id", "x", "y", "w", "h", "angry", "disgust", "fear",
+               "happy", "sad", "surprise", "neutral", "emotion"]
+HAS_LITERT = importlib.util.find_spec("ai_edge_litert") is not None
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """An untrained classifier and an $XDG_CACHE_HOME already holding its LiteRT conversion."""
+
+    model: Path
+    cache_home: Path
+
+    @property
+    def cache_dir(self) -> Path:  # what EmotionClassifier uses under $XDG_CACHE_HOME
+        return self.cache_home / "facial_emotion"
+
+
+def untrained_model(tmp_path_factory) -> ModelFiles:
+    """Build, save and convert an untrained Mini-Xception classifier once per test session.
+
+    Several conftests call this from their own session fixtures; the files live at a fixed
+    place under the session's base temp folder, so the second caller reuses them. Converting
+    to LiteRT takes ~10 s, so it happens here once rather than in every test that loads a model.
+    """
+    root = tmp_path_factory.getbasetemp() / "untrained-classifier"
+    files = ModelFiles(root / "emotion_untrained.keras", root / "xdg-cache")
+    if not files.model.is_file():
+        from facial_emotion.detection import EmotionClassifier
+        from facial_emotion.model import build_classifier, build_mini_xception, save_atomically
+
+        save_atomically(build_classifier(build_mini_xception()), files.model)
+        EmotionClassifier(files.model, cache_dir=files.cache_dir)  # warms the LiteRT cache
+    return files
+
+
+def synthetic_frames(count: int, width: int = 160, height: int = 120) -> list[np.ndarray]:
+    """`count` distinct BGR uint8 frames: a bright gradient with a square that moves.
+
+    Bright, so the bars panel's darkening shows; different per frame, so frames can be told apart.
+    """
+    ramp = np.linspace(120, 230, width, dtype=np.float32)
+    frames = []
+    for i in range(count):
+        frame = np.empty((height, width, 3), np.uint8)
+        frame[:] = ramp[None, :, None].astype(np.uint8)
+        frame[..., 1] = np.uint8(100 + 10 * (i % 10))
+        x = (7 * i) % max(1, width - 10)
+        frame[height // 2:height // 2 + 10, x:x + 10] = (30, 30, 30)
+        frames.append(frame)
+    return frames
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
+    """Write BGR `frames` with OpenCV (mp4v for .mp4, MJPG for .avi)."""
+    path = Path(path)
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*FOURCC[path.suffix]), fps,
+                             (width, height))
+    if not writer.isOpened():
+        raise OSError(f"cv2.VideoWriter could not open {path}")
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+@dataclass
+class VideoRead:
+    frames: list[np.ndarray]
+    fps: float
+    frame_count: int  # what the container says; `frames` is what could really be decoded
+
+
+def read_video(path: Path) -> VideoRead:
+    """Every frame OpenCV can decode from `path`, plus the fps and frame count it reports."""
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise OSError(f"cv2.VideoCapture could not open {path}")
+    try:
+        frames = []
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            frames.append(frame)
+        return VideoRead(frames, capture.get(cv2.CAP_PROP_FPS),
+                         int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
+    finally:
+        capture.release()
+
+
+def as_boxes(boxes) -> np.ndarray:
+    return np.asarray(boxes, dtype=np.int32).reshape(-1, 4)
+
+
+class ScriptedFinder:
+    """Stands in for HaarFaceFinder: call n of `find` returns script[n] as int32 (N, 4) boxes.
+
+    Past the end of the script it finds no faces. `interrupt_at`: the call that raises
+    KeyboardInterrupt instead, as Ctrl-C would during detection.
+    """
+
+    def __init__(self, script, interrupt_at: int | None = None):
+        self.script = [as_boxes(boxes) for boxes in script]
+        self.interrupt_at = interrupt_at
+        self.calls: list[tuple[int, ...]] = []  # the shape of each gray frame it was given
+
+    def find(self, gray: np.ndarray) -> np.ndarray:
+        call = len(self.calls)
+        self.calls.append(gray.shape)
+        if call == self.interrupt_at:
+            raise KeyboardInterrupt
+        return self.script[call].copy() if call < len(self.script) else as_boxes([])
+
+
+def scripted_finder_class(script, interrupt_at: int | None = None):
+    """A class to monkeypatch over HaarFaceFinder: same constructor, scripted `find`.
+
+    `instances` records every finder made, with the keyword arguments it was given.
+    """
+    class FakeHaarFaceFinder(ScriptedFinder):
+        instances: list = []
+
+        def __init__(self, cascade=None, detect_width=320, scale_factor=1.1, min_neighbors=5,
+                     min_size=40):
+            super().__init__(script, interrupt_at)
+            self.kwargs = dict(cascade=cascade, detect_width=detect_width,
+                               scale_factor=scale_factor, min_neighbors=min_neighbors,
+                               min_size=min_size)
+            FakeHaarFaceFinder.instances.append(self)
+
+    return FakeHaarFaceFinder
+
+
+# Two faces in a 160x120 video of 12 frames, drifting right 1 px a frame; frames 0 and 5 have
+# none and frames 4 and 10 one, so a video has frames with 0, 1 and 2 faces.
+def face_a(i: int) -> tuple[int, int, int, int]:
+    return (10 + i, 30, 50, 50)
+
+
+def face_b(i: int) -> tuple[int, int, int, int]:
+    return (95 + i, 30, 50, 50)
+
+
+TWO_FACE_SCRIPT = [
+    [] if i in (0, 5) else [face_a(i)] if i == 4 else [face_b(i)] if i == 10
+    else [face_a(i), face_b(i)]
+    for i in range(12)]
+
+
+def camera_cannot_open(index: int, timeout_s: float = 10.0) -> str | None:
+    """None if opening camera `index` fails quickly, else why a test that needs that should skip.
+
+    Probed in a child process, so a backend that hangs on a missing device cannot hang the tests.
+    """
+    code = f"import cv2; print(cv2.VideoCapture({index}).isOpened())"
+    try:
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        return f"opening camera {index} takes more than {timeout_s:.0f} s here"
+    if result.stdout.strip() != "False":
+        return f"camera {index} opens here (or the probe failed: {result.stderr.strip()[-200:]})"
+    return None

@@ -1,0 +1,27 @@
+"""Fixtures for the video I/O tests: synthetic videos, and a camera index that cannot open."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers_video import camera_cannot_open, synthetic_frames, write_video
+
+MISSING_CAMERA = 97
+
+
+@pytest.fixture
+def video_file(tmp_path):
+    """Factory: video_file(name, count=12, width=160, height=120, fps=10.0) -> the path written."""
+    def make(name: str = "clip.mp4", count: int = 12, width: int = 160, height: int = 120,
+             fps: float = 10.0):
+        return write_video(tmp_path / name, synthetic_frames(count, width, height), fps)
+    return make
+
+
+@pytest.fixture(scope="session")
+def missing_camera() -> int:
+    """A camera index that does not exist here and fails fast; skips the test otherwise."""
+    reason = camera_cannot_open(MISSING_CAMERA)
+    if reason:
+        pytest.skip(reason)
+    return MISSING_CAMERA

@@ -1,0 +1,250 @@
+"""FrameSource (video file, image file, camera) and the sinks (video, image, CSV, JSONL)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from facial_emotion.detection import Face
+from facial_emotion.errors import SourceError
+from facial_emotion.labels import EMOTIONS
+from facial_emotion.video import (CsvSink, FrameSource, ImageFileSink, JsonlSink, Sink,
+                                  VideoFileSink, VideoInfo)
+from tests.helpers_video import CSV_COLUMNS, read_video, synthetic_frames
+
+
+# --- FrameSource ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, count, width, height, fps", [
+    ("clip.mp4", 12, 160, 120, 10.0),    # mp4v
+    ("clip.avi", 12, 160, 120, 10.0),    # MJPG
+    ("odd.avi", 3, 98, 62, 25.0),
+    ("one.mp4", 1, 160, 120, 5.0),
+])
+def test_video_file_source(video_file, name, count, width, height, fps):
+    path = video_file(name, count, width, height, fps)
+    decoded = read_video(path).frames
+    with FrameSource(path) as source:
+        assert source.info == VideoInfo(width, height, fps, count, live=False)
+        frames = list(source)
+    assert len(frames) == count
+    for frame, expected in zip(frames, decoded):
+        assert frame.shape == (height, width, 3) and frame.dtype == np.uint8
+        np.testing.assert_array_equal(frame, expected)
+
+
+def test_video_source_accepts_a_string_path(video_file):
+    with FrameSource(str(video_file("clip.avi", 4))) as source:
+        assert sum(1 for _ in source) == 4
+
+
+def write_image(path, image) -> None:
+    assert cv2.imwrite(str(path), image)
+
+
+BGR = synthetic_frames(1, 40, 30)[0]
+
+
+@pytest.mark.parametrize("name, image, shape", [
+    ("photo.png", BGR, (30, 40, 3)),
+    ("gray.png", BGR[..., 0], (30, 40)),
+    ("alpha.png", np.dstack([BGR, np.full((30, 40), 200, np.uint8)]), (30, 40, 4)),
+    ("deep.png", (BGR[..., 0].astype(np.uint16) * 257), (30, 40)),      # 16-bit, made 8-bit
+    ("photo.jpg", BGR, (30, 40, 3)),
+    ("photo.bmp", BGR, (30, 40, 3)),
+    ("PHOTO.PNG", BGR, (30, 40, 3)),
+])
+def test_image_file_source_yields_one_frame(tmp_path, name, image, shape):
+    write_image(tmp_path / name, image)
+    with FrameSource(tmp_path / name) as source:
+        assert source.info == VideoInfo(40, 30, 0.0, 1, live=False)
+        assert source.info.is_image
+        frames = list(source)
+    assert len(frames) == 1
+    assert frames[0].shape == shape and frames[0].dtype == np.uint8
+    if name.endswith((".png", ".PNG", ".bmp")) and image.dtype == np.uint8:
+        np.testing.assert_array_equal(frames[0], image)  # lossless: exactly the pixels written
+
+
+def test_sixteen_bit_image_is_scaled_to_eight_bits(tmp_path):
+    image = np.zeros((4, 4), np.uint16)
+    image[0, 0] = 1000
+    write_image(tmp_path / "deep.png", image)
+    (frame,) = FrameSource(tmp_path / "deep.png")
+    assert frame.dtype == np.uint8 and frame.max() == 255 and frame.min() == 0
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("missing.mp4", None, "no such file"),
+    ("notes.mp4", b"this is text, not a video\n" * 20, "not a readable video"),
+    ("notes.avi", b"this is text, not a video\n" * 20, "not a readable video"),
+    ("notes.txt", b"this is text\n", "not a readable video"),
+    ("empty.mp4", b"", "not a readable video"),
+    ("corrupt.jpg", b"\xff\xd8\xff\xe0 not really a jpeg" * 10, "not a readable image"),
+    ("empty.png", b"", "not a readable image"),
+    ("folder.mp4", "dir", "no such file"),
+])
+def test_unreadable_sources_raise_source_error(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SourceError, match=message):
+        FrameSource(path)
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_camera_that_cannot_be_opened(missing_camera, as_text):
+    spec = str(missing_camera) if as_text else missing_camera
+    with pytest.raises(SourceError, match=f"cannot open camera {missing_camera}"):
+        FrameSource(spec)
+
+
+# --- sinks ----------------------------------------------------------------------------------
+
+INFO = VideoInfo(160, 120, 10.0, 12)
+
+
+@pytest.mark.parametrize("make_sink", [
+    pytest.param(lambda path: VideoFileSink(path / "out.mp4", INFO), id="video"),
+    pytest.param(lambda path: ImageFileSink(path / "out.png"), id="image"),
+    pytest.param(lambda path: CsvSink(path / "out.csv", EMOTIONS), id="csv"),
+    pytest.param(lambda path: JsonlSink(path / "out.jsonl"), id="jsonl"),
+])
+def test_sink_to_a_missing_folder_raises_source_error(tmp_path, make_sink):
+    with pytest.raises(SourceError, match="folder does not exist"):
+        make_sink(tmp_path / "missing" / "deeper")
+
+
+@pytest.mark.parametrize("make_sink, message", [
+    pytest.param(lambda path: VideoFileSink(path / "out.txt", INFO), "expected a video suffix",
+                 id="video-txt"),
+    pytest.param(lambda path: VideoFileSink(path / "out", INFO), "expected a video suffix",
+                 id="video-no-suffix"),
+    pytest.param(lambda path: VideoFileSink(path / "out.png", INFO), "expected a video suffix",
+                 id="video-png"),
+    pytest.param(lambda path: ImageFileSink(path / "out.xyz"), "expected an image suffix",
+                 id="image-xyz"),  # cv2.imwrite would raise cv2.error at close
+    pytest.param(lambda path: ImageFileSink(path / "out.mp4"), "expected an image suffix",
+                 id="image-mp4"),
+    pytest.param(lambda path: VideoFileSink(path, INFO), "folder does not exist",
+                 id="video-to-a-folder"),
+    pytest.param(lambda path: CsvSink(path, EMOTIONS), "folder does not exist",
+                 id="csv-to-a-folder"),
+])
+def test_sink_to_an_unwritable_path_raises_source_error(tmp_path, make_sink, message):
+    with pytest.raises(SourceError, match=message):
+        make_sink(tmp_path)
+
+
+@pytest.mark.parametrize("name, fps", [("out.mp4", 10.0), ("out.avi", 25.0), ("OUT.MP4", 10.0)])
+def test_video_file_sink_writes_every_frame(tmp_path, name, fps):
+    frames = synthetic_frames(6)
+    frames[3] = cv2.cvtColor(frames[3], cv2.COLOR_BGR2GRAY)  # gray scenes are converted to BGR
+    with VideoFileSink(tmp_path / name, VideoInfo(160, 120, fps, None)) as sink:
+        for i, frame in enumerate(frames):
+            sink.write(frame, [], i, i / fps)
+    written = read_video(tmp_path / name)
+    assert len(written.frames) == 6 and written.frame_count == 6
+    assert written.fps == pytest.approx(fps)
+    assert all(frame.shape == (120, 160, 3) for frame in written.frames)
+
+
+def test_image_file_sink_writes_the_last_scene_on_close(tmp_path):
+    first, last = synthetic_frames(2, 40, 30)
+    with ImageFileSink(tmp_path / "out.png") as sink:
+        sink.write(first, [], 0, 0.0)
+        sink.write(last, [], 1, 0.0)
+        assert not (tmp_path / "out.png").exists()
+    np.testing.assert_array_equal(cv2.imread(str(tmp_path / "out.png")), last)
+
+
+def test_image_file_sink_with_nothing_written_writes_no_file(tmp_path):
+    with ImageFileSink(tmp_path / "out.png"):
+        pass
+    assert not (tmp_path / "out.png").exists()
+
+
+def probabilities(top: int) -> np.ndarray:
+    p = np.full(7, 0.05, np.float32)
+    p[top] = 0.7
+    return p
+
+
+FRAMES = [
+    # index, time_s, faces
+    (0, 0.0, [Face((10, 20, 30, 40), probabilities(3), 1),
+              Face((90, 20, 30, 40), probabilities(4), 2)]),
+    (1, 0.1, []),
+    (2, 0.2, [Face((12, 20, 30, 40), probabilities(3), 1)]),
+    (3, 1 / 3, [Face((0, 0, 5, 5), np.array([0.123456789, 0, 0, 0, 0, 0, 0.876543211]), None)]),
+]
+EXPECTED_RECORDS = [
+    {"frame": 0, "time_s": 0.0, "face_id": 1, "x": 10, "y": 20, "w": 30, "h": 40,
+     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05])), "emotion": "happy"},
+    {"frame": 0, "time_s": 0.0, "face_id": 2, "x": 90, "y": 20, "w": 30, "h": 40,
+     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.05, 0.7, 0.05, 0.05])), "emotion": "sad"},
+    {"frame": 2, "time_s": 0.2, "face_id": 1, "x": 12, "y": 20, "w": 30, "h": 40,
+     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05])), "emotion": "happy"},
+    {"frame": 3, "time_s": 0.3333, "face_id": None, "x": 0, "y": 0, "w": 5, "h": 5,
+     **dict(zip(EMOTIONS, [0.12346, 0.0, 0.0, 0.0, 0.0, 0.0, 0.87654])), "emotion": "neutral"},
+]
+SCENE = np.zeros((120, 160, 3), np.uint8)
+
+
+def write_frames(sink) -> None:
+    for index, time_s, faces in FRAMES:
+        sink.write(SCENE, faces, index, time_s)
+
+
+def parse_csv_row(row: dict) -> dict:
+    """Back to the types the records had: ints, floats, None for an empty face_id."""
+    ints = ("frame", "face_id", "x", "y", "w", "h")
+    return {key: (None if value == "" else int(value) if key in ints
+                  else value if key == "emotion" else float(value))
+            for key, value in row.items()}
+
+
+def test_csv_sink_writes_one_row_per_face(tmp_path):
+    path = tmp_path / "faces.csv"
+    with CsvSink(path, EMOTIONS) as sink:
+        write_frames(sink)
+        # flushed after every frame: a crash or Ctrl-C loses nothing already processed
+        assert len(path.read_text().splitlines()) == 1 + len(EXPECTED_RECORDS)
+    assert sink.file.closed
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    assert reader.fieldnames == CSV_COLUMNS
+    assert [parse_csv_row(row) for row in rows] == EXPECTED_RECORDS
+
+
+def test_csv_sink_with_no_faces_writes_only_the_header(tmp_path):
+    with CsvSink(tmp_path / "faces.csv", EMOTIONS) as sink:
+        sink.write(SCENE, [], 0, 0.0)
+    assert (tmp_path / "faces.csv").read_text().splitlines() == [",".join(CSV_COLUMNS)]
+
+
+def test_jsonl_sink_writes_the_same_records(tmp_path):
+    path = tmp_path / "faces.jsonl"
+    with JsonlSink(path) as sink:
+        write_frames(sink)
+        assert len(path.read_text().splitlines()) == len(EXPECTED_RECORDS)
+    assert sink.file.closed
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert records == EXPECTED_RECORDS
+    assert [list(record) for record in records] == [CSV_COLUMNS] * len(records)
+
+
+def test_sink_base_class():
+    sink = Sink()
+    assert sink.stop_requested is False
+    with pytest.raises(NotImplementedError):
+        sink.write(SCENE, [], 0, 0.0)
+    with sink as entered:
+        assert entered is sink
