@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -25,6 +26,8 @@ class RunCheckpoints(keras.callbacks.Callback):
         self.monitor = monitor
         self.best = float("-inf")
         self.epochs_done = 0
+        self.seconds = 0.0  # training wall time over every session of this run
+        self._epoch_started = None
 
     @property
     def best_path(self) -> Path:
@@ -45,10 +48,15 @@ class RunCheckpoints(keras.callbacks.Callback):
                              f"{self.last_path.name} and {self.state_path.name}")
         state = json.loads(self.state_path.read_text())
         self.epochs_done, self.best = state["epochs_done"], state["best"]
+        self.seconds = state.get("seconds", 0.0)
         return load_classifier(self.last_path, compile=True)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epochs_done = epoch + 1
+        self.seconds += time.perf_counter() - self._epoch_started
         value = (logs or {}).get(self.monitor)
         if value is not None and value > self.best:
             log.info("epoch %d: %s improved from %.4f to %.4f, saving %s",
@@ -61,5 +69,6 @@ class RunCheckpoints(keras.callbacks.Callback):
         save_atomically(self.model, self.last_path)
         tmp = self.state_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps({"epochs_done": self.epochs_done, "best": self.best,
-                                   "monitor": self.monitor}) + "\n")
+                                   "monitor": self.monitor,
+                                   "seconds": round(self.seconds, 1)}) + "\n")
         os.replace(tmp, self.state_path)
