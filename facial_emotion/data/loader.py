@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import DatasetError
 from .csv_format import read_csv
-from .folder_format import SPLIT_DIRS, is_image_folder, list_images, read_image_folder
+from .folder_format import SPLIT_DIRS, is_image_folder, read_image_folder
 from .splits import FER2013
 
 log = logging.getLogger(__name__)
@@ -75,12 +75,35 @@ def load_fer2013(path: str | os.PathLike = "fer2013", *, skip_bad_rows: bool = F
 
 
 def _fingerprint(source: Path, skip_bad_rows: bool) -> str:
-    files = [p for p, _ in list_images(source)] if source.is_dir() else [source]
     digest = hashlib.sha1(f"{_CACHE_VERSION}|{source.resolve()}|{skip_bad_rows}".encode())
-    for f in files:
-        stat = f.stat()
-        digest.update(f"|{f.name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    for name, stat in _file_stats(source):
+        digest.update(f"|{name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
+
+
+def _file_stats(source: Path) -> list[tuple[str, os.stat_result]]:
+    """(name, stat) of the CSV, or of every entry in the image folders, by relative path.
+
+    Every entry, not just what `list_images` would read: a file added anywhere changes the
+    fingerprint, so the next load reads the folders again and reports anything wrong there.
+    `os.scandir` makes one stat call per file and no `Path` objects, which keeps a cached load
+    of the 35,887 images well under a second (`list_images` alone took half a second).
+    """
+    if not source.is_dir():
+        return [(source.name, source.stat())]
+    stats = []
+    for split in SPLIT_DIRS:
+        for folder in _sorted_entries(source / split):
+            stats.append((f"{split}/{folder.name}", folder.stat()))
+            if folder.is_dir():
+                stats += [(f"{split}/{folder.name}/{entry.name}", entry.stat())
+                          for entry in _sorted_entries(folder.path)]
+    return stats
+
+
+def _sorted_entries(folder) -> list[os.DirEntry]:
+    with os.scandir(folder) as entries:
+        return sorted(entries, key=lambda entry: entry.name)
 
 
 def _save_atomically(cache_file: Path, data: FER2013) -> None:

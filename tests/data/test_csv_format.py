@@ -156,10 +156,25 @@ def test_skip_bad_rows_is_off_by_default(tmp_path, fer_csv, fer_rows):
         load_fer2013(path, use_cache=False)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug in csv_format: pandas skips blank lines, so "
-                   "line numbers after a blank line are one too small")
 def test_line_numbers_count_blank_lines(tmp_path):
     path = tmp_path / "fer2013.csv"
     path.write_text(f"emotion,pixels,Usage\n0,{GOOD},Training\n\n0,{GOOD},Nope\n")
     with pytest.raises(DatasetError, match="line 4"):
+        load_fer2013(path, use_cache=False)
+
+
+def test_blank_lines_are_ignored(tmp_path):
+    path = tmp_path / "fer2013.csv"
+    path.write_text(f"emotion,pixels,Usage\n0,{GOOD},Training\n\n3,{GOOD},PublicTest\n\n")
+    data = load_fer2013(path, use_cache=False)
+    assert (len(data.train), len(data.val), len(data.test)) == (1, 1, 0)
+
+
+@pytest.mark.parametrize("extra_line", [2, 3])
+def test_a_row_with_an_extra_field_names_its_line(tmp_path, extra_line):
+    rows = [f"0,{GOOD},Training", f"1,{GOOD},Training"]
+    rows[extra_line - 2] = f"1,{rows[extra_line - 2]}"
+    path = tmp_path / "fer2013.csv"
+    path.write_text("emotion,pixels,Usage\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DatasetError, match=rf"line {extra_line}\b"):
         load_fer2013(path, use_cache=False)
