@@ -21,6 +21,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from facial_emotion.labels import EMOTIONS, IMAGE_SIZE  # noqa: E402
+from tests.helpers_video import camera_cannot_open  # noqa: E402
+
+MISSING_CAMERA = 97  # a camera index that no test machine has
 
 CSV_HEADER = ("emotion", "pixels", "Usage")
 # Where the Kaggle image-folder form keeps each official split.
@@ -138,3 +141,12 @@ def logging_restored():
 def restore_logging(logging_restored):
     with logging_restored():
         yield
+
+
+@pytest.fixture(scope="session")
+def missing_camera() -> int:
+    """A camera index that does not exist here and fails fast; skips the test otherwise."""
+    reason = camera_cannot_open(MISSING_CAMERA)
+    if reason:
+        pytest.skip(reason)
+    return MISSING_CAMERA

@@ -11,10 +11,9 @@ import pytest
 
 import facial_emotion.detection.detector
 from facial_emotion.runtime import cpu_flags
-from tests.helpers_video import (ModelFiles, camera_cannot_open, scripted_finder_class,
+from tests.helpers_video import (ModelFiles, scripted_finder_class,
                                  untrained_model)
 
-MISSING_CAMERA = 97
 
 
 @pytest.fixture(scope="session")
@@ -51,12 +50,3 @@ def scripted_faces(monkeypatch):
         monkeypatch.setattr(facial_emotion.detection.detector, "HaarFaceFinder", fake)
         return fake
     return install
-
-
-@pytest.fixture(scope="session")
-def missing_camera() -> int:
-    """A camera index that does not exist here and fails fast; skips the test otherwise."""
-    reason = camera_cannot_open(MISSING_CAMERA)
-    if reason:
-        pytest.skip(reason)
-    return MISSING_CAMERA

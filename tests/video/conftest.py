@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers_video import camera_cannot_open, synthetic_frames, write_video
+from tests.helpers_video import synthetic_frames, write_video
 
-MISSING_CAMERA = 97
 
 
 @pytest.fixture
@@ -16,12 +15,3 @@ def video_file(tmp_path):
              fps: float = 10.0):
         return write_video(tmp_path / name, synthetic_frames(count, width, height), fps)
     return make
-
-
-@pytest.fixture(scope="session")
-def missing_camera() -> int:
-    """A camera index that does not exist here and fails fast; skips the test otherwise."""
-    reason = camera_cannot_open(MISSING_CAMERA)
-    if reason:
-        pytest.skip(reason)
-    return MISSING_CAMERA
