@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_sinks(args, info, class_names, bars, stack: contextlib.ExitStack) -> list:
     from ..video import CsvSink, ImageFileSink, JsonlSink, VideoFileSink, WindowSink
+    from ..video.sinks import FOURCC
 
     sinks = []
 
@@ -49,9 +50,8 @@ def make_sinks(args, info, class_names, bars, stack: contextlib.ExitStack) -> li
         sinks.append(stack.enter_context(sink))
 
     if args.output:
-        add(ImageFileSink(args.output) if info.is_image and
-            args.output.suffix.lower() not in (".mp4", ".avi", ".mov", ".mkv", ".m4v")
-            else VideoFileSink(args.output, info))
+        still = info.is_image and args.output.suffix.lower() not in FOURCC
+        add(ImageFileSink(args.output) if still else VideoFileSink(args.output, info))
     if args.csv:
         add(CsvSink(args.csv, class_names))
     if args.jsonl:
