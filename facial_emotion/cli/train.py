@@ -24,7 +24,8 @@ def build_parser():
     p.add_argument("--data", default=d.data,
                    help="fer2013.csv, or a folder holding it or train/ and test/ image folders")
     p.add_argument("--out", default=d.out, help="run folder for checkpoints, logs and report")
-    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--epochs", type=int, default=None,
+                   help=f"epochs to train (default {d.epochs}); with --resume, moves the run's end")
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--lr", type=float, default=d.learning_rate, help="peak learning rate")
     p.add_argument("--seed", type=int, default=d.seed)
@@ -50,6 +51,8 @@ def build_parser():
 @one_line_errors(PROG)
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.epochs is not None and args.epochs < 1:
+        build_parser().error(f"--epochs: expected at least 1, got {args.epochs}")
     setup_logging()
     configure_tensorflow()
     from ..data import load_fer2013
@@ -63,7 +66,8 @@ def main(argv=None) -> int:
         return 0
     try:
         config = TrainConfig(
-            data=args.data, out=args.out, epochs=args.epochs, batch_size=args.batch_size,
+            data=args.data, out=args.out, epochs=args.epochs or TrainConfig.epochs,
+            batch_size=args.batch_size,
             learning_rate=args.lr, seed=args.seed, skip_bad_rows=args.skip_bad_rows,
             warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay,
             label_smoothing=args.label_smoothing, mixup=args.mixup,
@@ -71,7 +75,7 @@ def main(argv=None) -> int:
             strategy=args.strategy)
     except ValueError as exc:
         build_parser().error(str(exc))
-    result = train(config, resume=args.resume)
+    result = train(config, resume=args.resume, epochs=args.epochs)
     if result.interrupted:
         return 130
     log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); model %s",

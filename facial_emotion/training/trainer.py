@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from dataclasses import dataclass
@@ -33,16 +34,23 @@ class TrainResult:
     report: dict | None
 
 
-def compile_new_model(config: TrainConfig, steps_per_epoch: int, replicas: int = 1) -> keras.Model:
-    """A fresh classifier with its optimizer; the learning rate scales with the replica count."""
-    model = build_classifier(build_mini_xception(l2=config.weight_decay))
+def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int, replicas: int = 1):
+    """Linear warm-up to the peak rate, then cosine decay to zero at the last epoch.
+
+    The peak scales linearly with the replica count, as the global batch does.
+    """
     warmup = config.warmup_epochs * steps_per_epoch
     peak = config.learning_rate * replicas
-    schedule = keras.optimizers.schedules.CosineDecay(
+    return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=peak / 100, warmup_target=peak,
         warmup_steps=warmup, decay_steps=max(config.epochs * steps_per_epoch - warmup, 1))
-    optimizer = keras.optimizers.Adam(schedule, use_ema=config.ema > 0,
-                                      ema_momentum=config.ema or 0.99)
+
+
+def compile_new_model(config: TrainConfig, steps_per_epoch: int, replicas: int = 1) -> keras.Model:
+    """A fresh classifier with its optimizer, loss and metrics."""
+    model = build_classifier(build_mini_xception(l2=config.weight_decay))
+    optimizer = keras.optimizers.Adam(learning_rate_schedule(config, steps_per_epoch, replicas),
+                                      use_ema=config.ema > 0, ema_momentum=config.ema or 0.99)
     model.compile(optimizer,
                   keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
                   metrics=["accuracy"])
@@ -61,13 +69,20 @@ def class_weights(data: FER2013, mode: str) -> dict[int, float] | None:
     return {i: float(w) for i, w in enumerate(weights)}
 
 
-def train(config: TrainConfig, *, resume: bool = False, data: FER2013 | None = None) -> TrainResult:
-    """Train (or resume) a run in `config.out`, then export and evaluate its best model."""
+def train(config: TrainConfig, *, resume: bool = False, epochs: int | None = None,
+          data: FER2013 | None = None) -> TrainResult:
+    """Train (or resume) a run in `config.out`, then export and evaluate its best model.
+
+    A resumed run takes its settings from its own config.json; `epochs`, if given, moves its
+    end, and the cosine schedule is stretched or shortened to end there.
+    """
     run_dir = Path(config.out)
     if resume:
         if not (run_dir / "config.json").is_file():
             raise ModelError(f"nothing to resume in {run_dir}: it has no config.json")
-        config = TrainConfig.load(run_dir / "config.json")
+        saved = TrainConfig.load(run_dir / "config.json")
+        # The folder may have moved since: it is where the run is now.
+        config = dataclasses.replace(saved, epochs=epochs or saved.epochs, out=str(run_dir))
     run_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
     data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows)
@@ -83,8 +98,11 @@ def train(config: TrainConfig, *, resume: bool = False, data: FER2013 | None = N
     with strategy.scope():
         if resume:
             model = checkpoints.restore()
-            log.info("resuming %s after epoch %d (best val accuracy %.4f)",
-                     run_dir, checkpoints.epochs_done, checkpoints.best)
+            log.info("resuming %s after epoch %d of %d (best val accuracy %.4f)",
+                     run_dir, checkpoints.epochs_done, config.epochs, checkpoints.best)
+            if config != saved:
+                model.optimizer.learning_rate = learning_rate_schedule(config, len(train_ds), replicas)
+                config.save(run_dir / "config.json")
         else:
             config.save(run_dir / "config.json")
             model = compile_new_model(config, len(train_ds), replicas)

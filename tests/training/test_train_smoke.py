@@ -103,3 +103,28 @@ def test_evaluate_writes_a_report(one_epoch_run, tmp_path):
     # The same model on the same data scores the same as at the end of training.
     trained = json.loads((run_dir / "report.json").read_text())
     assert report["private_test"]["accuracy"] == trained["private_test"]["accuracy"]
+
+
+def test_resume_with_more_epochs_stretches_the_schedule(one_epoch_run, tmp_path):
+    """--resume --epochs N moves the run's end (config.json and the cosine schedule follow),
+    and works on a run folder that was moved since it was made."""
+    from facial_emotion.model import load_classifier
+    from facial_emotion.training import TrainConfig
+    from facial_emotion.training.trainer import learning_rate_schedule
+
+    run_dir = shutil.copytree(one_epoch_run[0], tmp_path / "moved")
+    # 8 epochs of 7 steps outlast the 5-epoch warm-up, so the cosine part changes length
+    assert main(["--resume", "--epochs", "8", "--out", str(run_dir)]) == 0
+
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["epochs"], config["out"]) == (8, str(run_dir))
+    assert json.loads((run_dir / "state.json").read_text())["epochs_done"] == 8
+    assert [row["epoch"] for row in read_log(run_dir)] == [str(i) for i in range(8)]
+
+    def schedule(folder):
+        return load_classifier(folder / "last.keras", compile=True).optimizer._learning_rate
+
+    steps_per_epoch = COUNTS["Training"] // 32
+    expected = learning_rate_schedule(TrainConfig.load(run_dir / "config.json"), steps_per_epoch)
+    assert schedule(run_dir).get_config() == expected.get_config()
+    assert schedule(run_dir).get_config() != schedule(one_epoch_run[0]).get_config()
