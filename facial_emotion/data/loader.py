@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache import default_cache_dir
 from ..errors import DatasetError
 from .csv_format import read_csv
 from .folder_format import SPLIT_DIRS, is_image_folder, read_image_folder
@@ -24,11 +25,6 @@ DOWNLOAD_HINT = (
     "(https://www.kaggle.com/datasets/msambare/fer2013: put train/ and test/ in fer2013/) or the "
     "challenge CSV (https://www.kaggle.com/c/challenges-in-representation-learning-facial-"
     "expression-recognition-challenge/data: put fer2013.csv in fer2013/), or pass --data PATH")
-
-
-def default_cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "facial_emotion"
 
 
 def resolve_source(path: str | os.PathLike) -> Path:
@@ -58,7 +54,8 @@ def load_fer2013(path: str | os.PathLike = "fer2013", *, skip_bad_rows: bool = F
     read = read_image_folder if source.is_dir() else read_csv
     if not use_cache:
         return read(source, skip_bad_rows=skip_bad_rows)
-    cache_file = Path(cache_dir or default_cache_dir()) / f"fer2013-{_fingerprint(source, skip_bad_rows)}.npz"
+    fingerprint = _fingerprint(source, skip_bad_rows)
+    cache_file = Path(cache_dir or default_cache_dir()) / f"fer2013-{fingerprint}.npz"
     if cache_file.is_file():
         try:
             with np.load(cache_file) as arrays:

@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..data.loader import default_cache_dir
+from ..cache import default_cache_dir
 from ..labels import IMAGE_SIZE
 from ..model import DEFAULT_MODEL, class_names, load_classifier
 
