@@ -102,6 +102,7 @@ def main(argv=None) -> int:
         info = VideoInfo(frames[0].shape[1], frames[0].shape[0], 30.0, len(frames))
 
         def __iter__(self):
+            # Copies: annotators draw in place, and every repeat must see clean frames.
             return (f.copy() for f in frames)
 
     def ours():
@@ -109,8 +110,7 @@ def main(argv=None) -> int:
         annotators = [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(), FpsAnnotator()]
         with tempfile.TemporaryDirectory() as tmp, \
                 CsvSink(Path(tmp) / "faces.csv", detector.class_names) as sink:
-            # Copies, since annotators draw in place and every repeat must see clean frames.
-            run(Frames(), lambda f: detector.detect(f), annotators, [sink])
+            run(Frames(), detector.detect, annotators, [sink])
 
     crops = np.random.default_rng(1).integers(0, 256, (200, 48, 48, 1), dtype=np.uint8)
 
@@ -128,8 +128,8 @@ def main(argv=None) -> int:
     print(f"{n} frames {frames[0].shape[1]}x{frames[0].shape[0]}, "
           f"{faces_found:.1f} faces/frame found, best of {args.repeats}, "
           f"{os.cpu_count()} CPU cores")
-    print(f"| pipeline | ms/frame | fps | speed-up |")
-    print(f"|---|---:|---:|---:|")
+    print("| pipeline | ms/frame | fps | speed-up |")
+    print("|---|---:|---:|---:|")
     print(f"| (a) seed-style loop, largest face, model.predict | {1000 * t_seed / n:.1f} | "
           f"{n / t_seed:.0f} | 1.0x |")
     print(f"| (b) ours: every face, tracking, smoothing, drawing, CSV | {1000 * t_ours / n:.1f} | "

@@ -51,10 +51,6 @@ class FER2013:
     test: Split   # PrivateTest
     source: str
 
-    def split(self, usage: Usage) -> Split:
-        return {Usage.TRAINING: self.train, Usage.PUBLIC_TEST: self.val,
-                Usage.PRIVATE_TEST: self.test}[usage]
-
     def as_arrays(self) -> dict[str, np.ndarray]:
         return {f"{name}_{field}": getattr(getattr(self, name), field)
                 for name in ("train", "val", "test") for field in ("images", "labels")}
