@@ -43,6 +43,10 @@ def build_parser():
     recipe.add_argument("--mixup", type=float, default=d.mixup, help="Beta alpha; 0 is off")
     recipe.add_argument("--class-weight", choices=("none", "balanced", "sqrt"), default=d.class_weight)
     recipe.add_argument("--ema", type=float, default=d.ema, help="weight-average momentum; 0 is off")
+    recipe.add_argument("--swa-epochs", type=int, default=None,
+                        help=f"average the weights of the last N epochs and ship that if it "
+                             f"beats the best epoch on PublicTest; 0 is off (default "
+                             f"{d.swa_epochs}); with --resume, changes the run's setting")
     recipe.add_argument("--patience", type=int, default=d.patience, help="early-stopping epochs")
     return p
 
@@ -52,6 +56,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
         build_parser().error(f"--epochs: expected at least 1, got {args.epochs}")
+    if args.swa_epochs is not None and args.swa_epochs < 0:
+        build_parser().error(f"--swa-epochs: expected at least 0, got {args.swa_epochs}")
     setup_logging()
     configure_tensorflow()
     from ..data import load_fer2013
@@ -71,10 +77,11 @@ def main(argv=None) -> int:
             warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay,
             label_smoothing=args.label_smoothing, mixup=args.mixup,
             class_weight=args.class_weight, ema=args.ema, patience=args.patience,
+            swa_epochs=TrainConfig.swa_epochs if args.swa_epochs is None else args.swa_epochs,
             strategy=args.strategy)
     except ValueError as exc:
         build_parser().error(str(exc))
-    result = train(config, resume=args.resume, epochs=args.epochs)
+    result = train(config, resume=args.resume, epochs=args.epochs, swa_epochs=args.swa_epochs)
     if result.interrupted:
         return 130
     log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); model %s",

@@ -26,6 +26,7 @@ class TrainConfig:
     mixup: float = 0.0            # Beta(a, a) mixing; 0 turns mixup off
     class_weight: str = "none"    # none | balanced | sqrt
     ema: float = 0.0              # weight-average momentum (e.g. 0.999); 0 turns it off
+    swa_epochs: int = 0           # average the last N epochs' weights (SWA); 0 turns it off
     patience: int = 30            # early stopping, in epochs without a better val accuracy
     seed: int = 1337
     strategy: str = "none"        # none | mirrored | multiworker (tf.distribute)
@@ -34,6 +35,8 @@ class TrainConfig:
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError(f"expected epochs >= 1 and batch size >= 1, got {self.epochs}, {self.batch_size}")
+        if self.swa_epochs < 0:
+            raise ValueError(f"expected swa epochs >= 0, got {self.swa_epochs}")
         if self.strategy not in ("none", "mirrored", "multiworker"):
             raise ValueError(f"expected strategy none, mirrored or multiworker, got {self.strategy!r}")
         if self.class_weight not in ("none", "balanced", "sqrt"):

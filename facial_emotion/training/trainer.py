@@ -16,6 +16,7 @@ from ..errors import ModelError
 from ..evaluation import evaluate, format_table, write_report
 from ..evaluation.plots import plot_confusion, plot_training_curves
 from ..model import build_classifier, build_mini_xception, load_classifier, save_atomically
+from .averaging import average_weights, refresh_batch_norm
 from .checkpoints import RunCheckpoints
 from .config import TrainConfig
 from .distribute import make_strategy
@@ -70,11 +71,12 @@ def class_weights(data: FER2013, mode: str) -> dict[int, float] | None:
 
 
 def train(config: TrainConfig, *, resume: bool = False, epochs: int | None = None,
-          data: FER2013 | None = None) -> TrainResult:
-    """Train (or resume) a run in `config.out`, then export and evaluate its best model.
+          swa_epochs: int | None = None, data: FER2013 | None = None) -> TrainResult:
+    """Train (or resume) a run in `config.out`, then export and evaluate its final model.
 
     A resumed run takes its settings from its own config.json; `epochs`, if given, moves its
-    end, and the cosine schedule is stretched or shortened to end there.
+    end, and the cosine schedule is stretched or shortened to end there. `swa_epochs`, if
+    given, changes how many final epochs are averaged (see `final_model`).
     """
     run_dir = Path(config.out)
     if resume:
@@ -82,7 +84,9 @@ def train(config: TrainConfig, *, resume: bool = False, epochs: int | None = Non
             raise ModelError(f"nothing to resume in {run_dir}: it has no config.json")
         saved = TrainConfig.load(run_dir / "config.json")
         # The folder may have moved since: it is where the run is now.
-        config = dataclasses.replace(saved, epochs=epochs or saved.epochs, out=str(run_dir))
+        config = dataclasses.replace(
+            saved, epochs=epochs or saved.epochs, out=str(run_dir),
+            swa_epochs=saved.swa_epochs if swa_epochs is None else swa_epochs)
     run_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
     data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows)
@@ -94,14 +98,16 @@ def train(config: TrainConfig, *, resume: bool = False, epochs: int | None = Non
     train_ds = make_dataset(data.train, config.batch_size * replicas, config, training=True)
     val_ds = make_dataset(data.val, 512)
 
-    checkpoints = RunCheckpoints(run_dir)
+    checkpoints = RunCheckpoints(run_dir, snapshot_after=config.epochs - config.swa_epochs
+                                 if config.swa_epochs else None)
     with strategy.scope():
         if resume:
             model = checkpoints.restore()
             log.info("resuming %s after epoch %d of %d (best val accuracy %.4f)",
                      run_dir, checkpoints.epochs_done, config.epochs, checkpoints.best)
-            if config != saved:
+            if config.epochs != saved.epochs:
                 model.optimizer.learning_rate = learning_rate_schedule(config, len(train_ds), replicas)
+            if config != saved:
                 config.save(run_dir / "config.json")
         else:
             config.save(run_dir / "config.json")
@@ -125,13 +131,33 @@ def train(config: TrainConfig, *, resume: bool = False, epochs: int | None = Non
         log.warning("interrupted after %d epoch(s); state saved in %s, continue with --resume",
                     checkpoints.epochs_done, run_dir)
         return TrainResult(run_dir, None, True, None)
-    # Ship the best epoch by PublicTest accuracy, without optimizer state.
+    model, selected = final_model(checkpoints, config.swa_epochs, data)
     model_path = run_dir / MODEL_NAME
-    save_atomically(load_classifier(checkpoints.best_path), model_path)
+    save_atomically(model, model_path)  # without optimizer state
     report = evaluate_run(model_path, data, run_dir,
                           training={"epochs_run": checkpoints.epochs_done,
-                                    "wall_minutes": round(checkpoints.seconds / 60, 1)})
+                                    "wall_minutes": round(checkpoints.seconds / 60, 1),
+                                    "selected": selected})
     return TrainResult(run_dir, model_path, False, report)
+
+
+def final_model(checkpoints: RunCheckpoints, swa_epochs: int,
+                data: FER2013) -> tuple[keras.Model, dict]:
+    """The model to ship, chosen on PublicTest: the best epoch, or the weight average of the
+    last `swa_epochs` epochs if that scores higher. Also says which, and both scores."""
+    best = load_classifier(checkpoints.best_path)
+    snapshots = checkpoints.snapshots(swa_epochs) if swa_epochs else {}
+    if len(snapshots) < 2:
+        return best, {"model": "best epoch",
+                      "public_test_accuracy": {"best epoch": round(checkpoints.best, 4)}}
+    averaged = average_weights(list(snapshots.values()))
+    refresh_batch_norm(averaged, data.train.images)
+    scores = {"best epoch": evaluate(best, data.val).accuracy,
+              f"mean of epochs {min(snapshots)}-{max(snapshots)}": evaluate(averaged, data.val).accuracy}
+    log.info("PublicTest accuracy: %s", ", ".join(f"{k} {v:.2%}" for k, v in scores.items()))
+    choice = max(scores, key=scores.get)  # the best epoch wins a tie
+    return (best if choice == "best epoch" else averaged), {
+        "model": choice, "public_test_accuracy": {k: round(v, 4) for k, v in scores.items()}}
 
 
 def evaluate_run(model_path: Path, data: FER2013, out_dir: Path, **extra) -> dict:

@@ -128,3 +128,31 @@ def test_resume_with_more_epochs_stretches_the_schedule(one_epoch_run, tmp_path)
     expected = learning_rate_schedule(TrainConfig.load(run_dir / "config.json"), steps_per_epoch)
     assert schedule(run_dir).get_config() == expected.get_config()
     assert schedule(run_dir).get_config() != schedule(one_epoch_run[0]).get_config()
+
+
+def test_swa_averages_the_final_epochs_and_ships_the_better_model(one_epoch_run, tmp_path):
+    run_dir = shutil.copytree(one_epoch_run[0], tmp_path / "run")
+
+    assert main(["--resume", "--epochs", "3", "--swa-epochs", "2", "--out", str(run_dir)]) == 0
+
+    # Epochs 2 and 3 are the run's last two: each left a snapshot, and nothing else did.
+    assert sorted(p.name for p in (run_dir / "snapshots").iterdir()) == [
+        "epoch_002.keras", "epoch_003.keras"]
+    assert json.loads((run_dir / "config.json").read_text())["swa_epochs"] == 2
+    selected = json.loads((run_dir / "report.json").read_text())["training"]["selected"]
+    scores = selected["public_test_accuracy"]
+    assert set(scores) == {"best epoch", "mean of epochs 2-3"}
+    assert selected["model"] == max(scores, key=scores.get)
+    assert all(0.0 <= v <= 1.0 for v in scores.values())
+
+
+def test_swa_needs_two_snapshots_and_otherwise_ships_the_best_epoch(one_epoch_run, tmp_path):
+    """Turned on after the fact, on a run that is already complete, there is nothing to average."""
+    run_dir = shutil.copytree(one_epoch_run[0], tmp_path / "run")
+
+    assert main(["--resume", "--swa-epochs", "5", "--out", str(run_dir)]) == 0
+
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["training"]["selected"]["model"] == "best epoch"
+    assert report["training"]["epochs_run"] == 1
+    assert not (run_dir / "snapshots").exists()
