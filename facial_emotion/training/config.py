@@ -12,7 +12,7 @@ from pathlib import Path
 class TrainConfig:
     data: str = "fer2013"
     out: str = "runs/mini_xception"
-    epochs: int = 150
+    epochs: int = 100
     batch_size: int = 128
     learning_rate: float = 2e-3   # peak, after warm-up; scaled with batch size by the caller
     warmup_epochs: int = 5
@@ -26,7 +26,7 @@ class TrainConfig:
     mixup: float = 0.0            # Beta(a, a) mixing; 0 turns mixup off
     class_weight: str = "none"    # none | balanced | sqrt
     ema: float = 0.0              # weight-average momentum (e.g. 0.999); 0 turns it off
-    swa_epochs: int = 0           # average the last N epochs' weights (SWA); 0 turns it off
+    swa_epochs: int = 10          # average the last N epochs' weights (SWA); 0 turns it off
     patience: int = 30            # early stopping, in epochs without a better val accuracy
     seed: int = 1337
     strategy: str = "none"        # none | mirrored | multiworker (tf.distribute)

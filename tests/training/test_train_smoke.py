@@ -37,7 +37,7 @@ def one_epoch_run(tmp_path_factory, fer_csv, fer_rows, logging_restored):
     with pytest.MonkeyPatch.context() as mp, logging_restored():
         mp.setenv("XDG_CACHE_HOME", str(root / "xdg-cache"))
         rc = main(["--data", str(data), "--out", str(root / "run"), "--epochs", "1",
-                   "--batch-size", "32", "--seed", "7"])
+                   "--batch-size", "32", "--seed", "7", "--swa-epochs", "0"])
     assert rc == 0
     assert list((root / "xdg-cache" / "facial_emotion").glob("*.npz"))  # the cache went to tmp
     return root / "run", data
