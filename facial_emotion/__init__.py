@@ -6,18 +6,19 @@ and the command-line tools can set TensorFlow's environment before it starts.
 
 from importlib import import_module
 
-from .errors import DatasetError, FacialEmotionError, ModelError, SourceError
+from .errors import DatasetError, FacialEmotionError, ModelError, RunError, SourceError
 from .labels import EMOTIONS
+from .results import Face, FrameResult
 
 _LAZY = {
     "EmotionDetector": "facial_emotion.detection",
-    "Face": "facial_emotion.detection",
     "FaceTracker": "facial_emotion.detection",
     "EmotionClassifier": "facial_emotion.detection",
     "load_fer2013": "facial_emotion.data",
 }
 
-__all__ = ["EMOTIONS", "DatasetError", "FacialEmotionError", "ModelError", "SourceError", *_LAZY]
+__all__ = ["EMOTIONS", "DatasetError", "Face", "FacialEmotionError", "FrameResult", "ModelError",
+           "RunError", "SourceError", *_LAZY]
 
 
 def __getattr__(name):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .detection.face import Face
+from .results import Face
 
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 # One BGR colour per FER2013 class: angry, disgust, fear, happy, sad, surprise, neutral.

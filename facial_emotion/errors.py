@@ -15,3 +15,7 @@ class ModelError(FacialEmotionError, ValueError):
 
 class SourceError(FacialEmotionError, ValueError):
     """A camera, video or image that cannot be opened, or an output that cannot be written."""
+
+
+class RunError(FacialEmotionError, ValueError):
+    """A training run folder that is damaged, in use, or would be overwritten."""

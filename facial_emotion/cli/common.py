@@ -1,7 +1,8 @@
-"""What both command-line tools share: logging set-up and one-line errors."""
+"""What both command-line tools share: logging set-up, option checks and one-line errors."""
 
 from __future__ import annotations
 
+import argparse
 import functools
 import logging
 import sys
@@ -9,24 +10,67 @@ import sys
 from ..errors import FacialEmotionError
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def setup_logging(verbose: bool = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(message)s", stream=sys.stderr, force=True)
-    for noisy in ("tensorflow", "absl", "matplotlib", "PIL"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for noisy in ("tensorflow", "absl", "matplotlib", "PIL", "h5py"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def positive(kind):
+    """argparse type: a number of `kind` above 0."""
+    return _checked(kind, lambda v: v > 0, "above 0")
+
+
+def non_negative(kind):
+    """argparse type: a number of `kind` of 0 or more."""
+    return _checked(kind, lambda v: v >= 0, "0 or more")
+
+
+def at_least(kind, low):
+    return _checked(kind, lambda v: v >= low, f"at least {low}")
+
+
+def in_range(kind, low, high):
+    return _checked(kind, lambda v: low <= v <= high, f"from {low} to {high}")
+
+
+def _checked(kind, ok, wanted: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+        if not ok(value) or value != value:  # value != value: NaN
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text}")
+        return value
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+fraction = _checked(float, lambda v: 0 <= v < 1, "a fraction from 0 to below 1")
 
 
 def one_line_errors(prog: str):
-    """Decorate main(argv): our errors become `prog: error: message` on stderr and exit code 2."""
+    """Decorate main(argv): our errors, a ValueError from the library, an OS error (full disk,
+    read-only folder) and Ctrl-C each become one line on stderr and a non-zero exit code."""
     def decorate(main):
         @functools.wraps(main)
         def wrapper(argv=None) -> int:
             try:
                 return main(argv)
-            except FacialEmotionError as exc:
+            except (FacialEmotionError, ValueError) as exc:
                 print(f"{prog}: error: {exc}", file=sys.stderr)
                 return EXIT_USAGE
+            except OSError as exc:
+                where = f"{exc.filename}: " if exc.filename else ""
+                print(f"{prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+                return EXIT_USAGE
+            except KeyboardInterrupt:
+                print(f"{prog}: interrupted", file=sys.stderr)
+                return EXIT_INTERRUPTED
         return wrapper
     return decorate

@@ -6,82 +6,147 @@ import argparse
 import logging
 from pathlib import Path
 
-from ..runtime import configure_tensorflow
-from .common import one_line_errors, setup_logging
+from ..errors import RunError
+from ..training.config import (OPTIMIZER_DEFAULTS, REFERENCE_BATCH, ClassWeight, Optimizer,
+                               Strategy, TrainConfig)
+from .common import one_line_errors, positive, non_negative, fraction, setup_logging
 
 PROG = "train_emotion_classifier.py"
 log = logging.getLogger(__name__)
 
+# Options a resumed run may change; every other option is the run's own, from its config.json.
+RESUMABLE = {"epochs", "swa_epochs", "data", "skip_bad_rows"}
 
-def build_parser():
-    from ..training.config import TrainConfig
+
+def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
-    p = argparse.ArgumentParser(prog=PROG, description=(
-        "Train Mini-Xception on FER2013: fit on Training, keep the best epoch by PublicTest "
-        "accuracy, report PrivateTest. Writes the model, report.json and plots to --out."),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", default=d.data,
-                   help="fer2013.csv, or a folder holding it or train/ and test/ image folders")
-    p.add_argument("--out", default=d.out, help="run folder for checkpoints, logs and report")
-    p.add_argument("--epochs", type=int, default=None,
-                   help=f"epochs to train (default {d.epochs}); with --resume, moves the run's end")
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--lr", type=float, default=d.learning_rate, help="peak learning rate")
-    p.add_argument("--seed", type=int, default=d.seed)
+    sgd, adam = OPTIMIZER_DEFAULTS[Optimizer.SGD], OPTIMIZER_DEFAULTS[Optimizer.ADAM]
+    p = argparse.ArgumentParser(prog=PROG, argument_default=argparse.SUPPRESS, description=(
+        "Train Mini-Xception on FER2013: fit on Training, choose the model by PublicTest "
+        "accuracy, report PrivateTest. Writes the model, report.json and plots to --out."))
+    p.add_argument("--data", help=f"fer2013.csv, or a folder holding it or train/ and test/ "
+                   f"image folders (default {d.data}/)")
+    p.add_argument("--out", default=d.out,
+                   help=f"run folder for checkpoints, log and report (default {d.out})")
     p.add_argument("--resume", action="store_true",
-                   help="continue the run in --out from its last checkpoint")
+                   help="continue the run in --out from its last finished epoch")
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete the run already in --out and start a new one")
+    p.add_argument("--evaluate", metavar="MODEL", type=Path,
+                   help="only evaluate this saved model on --data; the report goes to --out")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="drop malformed CSV rows or unreadable images instead of stopping")
-    p.add_argument("--strategy", choices=("none", "mirrored", "multiworker"), default=d.strategy,
-                   help="tf.distribute: mirrored uses every local GPU; multiworker reads TF_CONFIG")
-    p.add_argument("--evaluate", metavar="MODEL", type=Path,
-                   help="only evaluate this saved model on --data and write the report to --out")
+    p.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines too")
+    run = p.add_argument_group("run length and hardware")
+    run.add_argument("--epochs", type=positive(int),
+                     help=f"epochs to train (default {d.epochs}); with --resume, moves the "
+                          f"run's end and re-fits its cosine schedule")
+    run.add_argument("--batch-size", type=positive(int),
+                     help=f"images per step and replica (default {d.batch_size}); the learning "
+                          f"rate scales with it")
+    run.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
+    run.add_argument("--strategy", choices=list(Strategy),
+                     help="tf.distribute: mirrored uses every local GPU, multiworker reads "
+                          "TF_CONFIG (default none)")
     recipe = p.add_argument_group("recipe")
-    recipe.add_argument("--warmup-epochs", type=int, default=d.warmup_epochs)
-    recipe.add_argument("--weight-decay", type=float, default=d.weight_decay)
-    recipe.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
-    recipe.add_argument("--mixup", type=float, default=d.mixup, help="Beta alpha; 0 is off")
-    recipe.add_argument("--class-weight", choices=("none", "balanced", "sqrt"), default=d.class_weight)
-    recipe.add_argument("--ema", type=float, default=d.ema, help="weight-average momentum; 0 is off")
-    recipe.add_argument("--swa-epochs", type=int, default=None,
+    recipe.add_argument("--optimizer", choices=list(Optimizer),
+                        help=f"sgd: Nesterov momentum with coupled weight decay; adam: Adam "
+                             f"with L2 on the kernels (default {d.optimizer})")
+    recipe.add_argument("--lr", type=positive(float), dest="learning_rate",
+                        help=f"peak learning rate at batch {REFERENCE_BATCH}, after warm-up; "
+                             f"scaled linearly with the global batch (default {sgd[0]} for "
+                             f"sgd, {adam[0]} for adam)")
+    recipe.add_argument("--momentum", type=fraction, help=f"SGD momentum (default {d.momentum})")
+    recipe.add_argument("--no-nesterov", action="store_false", dest="nesterov",
+                        help="plain momentum instead of Nesterov's (SGD)")
+    recipe.add_argument("--weight-decay", type=non_negative(float),
+                        help=f"sgd: decay on every weight, added to the gradient before "
+                             f"momentum; adam: L2 on the convolution kernels. Higher "
+                             f"regularises harder (default {sgd[1]} for sgd, {adam[1]} for adam)")
+    recipe.add_argument("--warmup-epochs", type=non_negative(int),
+                        help=f"epochs of linear learning-rate warm-up before the cosine decay "
+                             f"(default {d.warmup_epochs})")
+    recipe.add_argument("--label-smoothing", type=fraction,
+                        help=f"mix this much of a uniform target into each one-hot label "
+                             f"(default {d.label_smoothing})")
+    recipe.add_argument("--rotation", type=non_negative(float), dest="rotation_deg",
+                        help=f"largest random rotation in degrees (default {d.rotation_deg:g})")
+    recipe.add_argument("--shift", type=fraction,
+                        help=f"largest random shift, as a fraction of the size (default {d.shift})")
+    recipe.add_argument("--zoom", type=fraction,
+                        help=f"largest random change of scale (default {d.zoom})")
+    recipe.add_argument("--brightness", type=fraction,
+                        help=f"largest random brightness change, as a fraction of 255 "
+                             f"(default {d.brightness}: off)")
+    recipe.add_argument("--contrast", type=fraction,
+                        help=f"largest random contrast change (default {d.contrast}: off)")
+    recipe.add_argument("--mixup", type=non_negative(float),
+                        help=f"mixup's Beta alpha; 0 is off (default {d.mixup})")
+    recipe.add_argument("--class-weight", choices=list(ClassWeight),
+                        help="weight rare classes up: balanced by inverse frequency, sqrt by "
+                             "its square root (default none)")
+    recipe.add_argument("--ema", type=fraction,
+                        help="keep an exponential moving average of the weights with this "
+                             "momentum, e.g. 0.999; 0 is off (default 0)")
+    recipe.add_argument("--swa-epochs", type=non_negative(int),
                         help=f"average the weights of the last N epochs and ship that if it "
                              f"beats the best epoch on PublicTest; 0 is off (default "
                              f"{d.swa_epochs}); with --resume, changes the run's setting")
-    recipe.add_argument("--patience", type=int, default=d.patience, help="early-stopping epochs")
+    recipe.add_argument("--patience", type=non_negative(int),
+                        help="stop after N epochs without a better PublicTest accuracy; "
+                             "0 never stops early (default 0)")
     return p
+
+
+def resolve_config(args: argparse.Namespace) -> TrainConfig:
+    """The one final config of this run: a new run's from the options given, a resumed
+    run's from its config.json with the few options a resume may change."""
+    given = {k: v for k, v in vars(args).items()
+             if k in {f for f in TrainConfig.__dataclass_fields__} and k != "out"}
+    if not args.resume:
+        return TrainConfig(out=args.out, **given)
+    path = Path(args.out) / "config.json"
+    if not path.is_file():
+        raise RunError(f"nothing to resume in {args.out}: it has no config.json")
+    fixed = sorted(set(given) - RESUMABLE)
+    if fixed:
+        raise RunError(f"--resume continues a run with its own settings, so "
+                       f"{', '.join(fixed)} cannot change; start a new run instead")
+    return TrainConfig.load(path).replace(out=args.out, **given)
 
 
 @one_line_errors(PROG)
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.epochs is not None and args.epochs < 1:
-        build_parser().error(f"--epochs: expected at least 1, got {args.epochs}")
-    if args.swa_epochs is not None and args.swa_epochs < 0:
-        build_parser().error(f"--swa-epochs: expected at least 0, got {args.swa_epochs}")
-    setup_logging()
-    configure_tensorflow()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.__dict__.get("resume") and args.__dict__.get("overwrite"):
+        parser.error("--resume and --overwrite contradict each other: pick one")
+    for flag in ("resume", "overwrite", "skip_bad_rows", "verbose"):
+        setattr(args, flag, getattr(args, flag, False))
+    if getattr(args, "evaluate", None) is None:
+        try:
+            config = resolve_config(args)
+        except ValueError as exc:
+            if isinstance(exc, RunError):
+                raise
+            parser.error(str(exc))
+    setup_logging(args.verbose)
+    from ..runtime import configure_tensorflow
+    configure_tensorflow(quiet=not args.verbose)
     from ..data import load_fer2013
-    from ..training import TrainConfig, evaluate_run, train
+    from ..evaluation import evaluate_run
+    from ..training import train
 
-    if args.evaluate:
-        data = load_fer2013(args.data, skip_bad_rows=args.skip_bad_rows)
+    if getattr(args, "evaluate", None) is not None:
+        data = load_fer2013(getattr(args, "data", TrainConfig.data),
+                            skip_bad_rows=args.skip_bad_rows)
         report = evaluate_run(args.evaluate, data, Path(args.out))
-        log.info("PrivateTest accuracy %.2f%%; report in %s",
-                 100 * report["private_test"]["accuracy"], Path(args.out) / "report.json")
+        log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); report in %s",
+                 100 * report["private_test"]["accuracy"],
+                 100 * report["private_test"]["flip_averaged_accuracy"],
+                 Path(args.out) / "report.json")
         return 0
-    try:
-        config = TrainConfig(
-            data=args.data, out=args.out, epochs=args.epochs or TrainConfig.epochs,
-            batch_size=args.batch_size,
-            learning_rate=args.lr, seed=args.seed, skip_bad_rows=args.skip_bad_rows,
-            warmup_epochs=args.warmup_epochs, weight_decay=args.weight_decay,
-            label_smoothing=args.label_smoothing, mixup=args.mixup,
-            class_weight=args.class_weight, ema=args.ema, patience=args.patience,
-            swa_epochs=TrainConfig.swa_epochs if args.swa_epochs is None else args.swa_epochs,
-            strategy=args.strategy)
-    except ValueError as exc:
-        build_parser().error(str(exc))
-    result = train(config, resume=args.resume, epochs=args.epochs, swa_epochs=args.swa_epochs)
+    result = train(config, resume=args.resume, overwrite=args.overwrite)
     if result.interrupted:
         return 130
     log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); model %s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import Enum
 
@@ -50,6 +51,14 @@ class FER2013:
     val: Split    # PublicTest
     test: Split   # PrivateTest
     source: str
+
+    def content_hash(self) -> str:
+        """SHA-256 of every split's pixels and labels: equal exactly when the data is."""
+        digest = hashlib.sha256()
+        for name, array in self.as_arrays().items():
+            digest.update(f"{name}{array.dtype}{array.shape}".encode())
+            digest.update(np.ascontiguousarray(array).data)
+        return digest.hexdigest()
 
     def as_arrays(self) -> dict[str, np.ndarray]:
         return {f"{name}_{field}": getattr(getattr(self, name), field)

@@ -2,7 +2,7 @@
 
 from .classifier import EmotionClassifier, crop_faces
 from .detector import EmotionDetector
-from .face import Face
+from ..results import Face
 from .face_finder import HaarFaceFinder
 from .tracker import FaceTracker, iou_matrix
 

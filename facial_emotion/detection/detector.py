@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from .classifier import EmotionClassifier, crop_faces
-from .face import Face
+from ..results import Face
 from ..frames import to_gray
 from .face_finder import HaarFaceFinder
 from .tracker import FaceTracker

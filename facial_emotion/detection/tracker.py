@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .face import Face
+from ..results import Face
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

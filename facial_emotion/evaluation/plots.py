@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -33,13 +34,14 @@ def plot_confusion(confusion: np.ndarray, class_names, path: Path, title: str) -
 def plot_training_curves(log_csv: Path, path: Path) -> None:
     """Loss and accuracy per epoch for training and validation (PublicTest), from log.csv."""
     log = pd.read_csv(log_csv)
-    epochs = log["epoch"] + 1
+    epochs = log["epoch"]  # counted from 1, as the console does
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
     for ax, metric in ((ax_loss, "loss"), (ax_acc, "accuracy")):
         ax.plot(epochs, log[metric], label="train (augmented)")
         if f"val_{metric}" in log:
             ax.plot(epochs, log[f"val_{metric}"], label="validation (PublicTest)")
         ax.set(xlabel="epoch", ylabel=metric, title=metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()

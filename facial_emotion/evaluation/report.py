@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 from ..data import Split
+from ..files import atomic_write_text
 from ..model import class_names
 from .metrics import accuracy, confusion_matrix, per_class_scores
 
@@ -62,7 +63,7 @@ def evaluate(model: keras.Model, split: Split) -> Evaluation:
 def write_report(path: Path, evaluations: dict[str, Evaluation], **extra) -> dict:
     """report.json: {"private_test": {"accuracy", "macro_f1", ...}, "public_test": {...}, ...}."""
     report = {name: ev.as_dict() for name, ev in evaluations.items()} | extra
-    path.write_text(json.dumps(report, indent=2) + "\n")
+    atomic_write_text(path, json.dumps(report, indent=2) + "\n")
     return report
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import keras
 
 from ..errors import ModelError
+from ..files import atomic_write
 from ..labels import EMOTIONS, IMAGE_SIZE
 from .layers import ClassNames
 
@@ -17,18 +17,9 @@ INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 
 
 def save_atomically(model: keras.Model, path: str | os.PathLike) -> None:
-    """Write to a temporary file beside `path`, then rename: a crash never leaves half a model."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".keras")
-    os.close(fd)
-    try:
+    """Save `model` so that a crash never leaves half a model at `path`."""
+    with atomic_write(path, suffix=".keras") as tmp:  # Keras picks the format by suffix
         model.save(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a model file is meant to be shared
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def class_names(model: keras.Model) -> tuple[str, ...]:

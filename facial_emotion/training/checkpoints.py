@@ -1,26 +1,40 @@
-"""The run folder's checkpoints: the best model by validation accuracy, the last epoch's full
-state (weights, optimizer, epoch number) for --resume, and the final epochs' snapshots for
-weight averaging. Every write is atomic."""
+"""A run folder's checkpoints, committed once per epoch so that a kill at any moment resumes
+exactly.
+
+Every epoch saves its full state (weights and optimizer) as `checkpoints/epoch_NNN.keras`,
+appends its row to `log.csv`, and then commits by atomically replacing `state.json`, the
+manifest that names the last epoch, the best one so far and the snapshots kept for weight
+averaging. Only after the commit are files that the manifest no longer names deleted. A run
+killed before the commit resumes from the previous manifest, whose files all still exist;
+the unnamed leftovers and the extra log rows are cleared on the next start.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
 import keras
 
-from ..errors import ModelError
+from ..errors import RunError
+from ..files import atomic_write_text, remove_stale_temp_files
 from ..model import load_classifier, save_atomically
 
 log = logging.getLogger(__name__)
 
+STATE_FILE = "state.json"
+LOG_FILE = "log.csv"
+LOG_FIELDS = ("epoch", "accuracy", "loss", "val_accuracy", "val_loss", "learning_rate")
+
 
 class RunCheckpoints(keras.callbacks.Callback):
-    """Keras callback that keeps `best.keras`, `last.keras` and `state.json` in `run_dir`,
-    and `snapshots/epoch_NNN.keras` for every epoch after `snapshot_after`."""
+    """Keras callback that keeps a run folder's checkpoints, log and manifest.
+
+    `snapshot_after`: epochs after this one are kept for weight averaging (None keeps none).
+    """
 
     def __init__(self, run_dir: Path, monitor: str = "val_accuracy",
                  snapshot_after: int | None = None):
@@ -29,65 +43,153 @@ class RunCheckpoints(keras.callbacks.Callback):
         self.monitor = monitor
         self.snapshot_after = snapshot_after
         self.best = float("-inf")
+        self.best_epoch = 0
         self.epochs_done = 0
         self.seconds = 0.0  # training wall time over every session of this run
+        self.data_hash = None  # FER2013.content_hash() of the data the run trains on
         self._epoch_started = None
+
+    # -- paths -----------------------------------------------------------------------------
+    def epoch_path(self, epoch: int) -> Path:
+        return self.run_dir / "checkpoints" / f"epoch_{epoch:03d}.keras"
 
     @property
     def best_path(self) -> Path:
-        return self.run_dir / "best.keras"
+        return self.epoch_path(self.best_epoch)
 
     @property
     def last_path(self) -> Path:
-        return self.run_dir / "last.keras"
+        return self.epoch_path(self.epochs_done)
 
     @property
     def state_path(self) -> Path:
-        return self.run_dir / "state.json"
+        return self.run_dir / STATE_FILE
 
-    def snapshot_path(self, epoch: int) -> Path:
-        return self.run_dir / "snapshots" / f"epoch_{epoch:03d}.keras"
+    @property
+    def log_path(self) -> Path:
+        return self.run_dir / LOG_FILE
 
     def snapshots(self, last: int) -> dict[int, Path]:
-        """{epoch: path} for the snapshots of the run's final `last` epochs that exist."""
+        """{epoch: path} for the kept snapshots among the run's final `last` epochs."""
         epochs = range(max(self.epochs_done - last, 0) + 1, self.epochs_done + 1)
-        return {n: self.snapshot_path(n) for n in epochs if self.snapshot_path(n).is_file()}
+        return {n: self.epoch_path(n) for n in epochs if self._keeps_snapshot(n)}
+
+    def _keeps_snapshot(self, epoch: int) -> bool:
+        return self.snapshot_after is not None and epoch > self.snapshot_after
+
+    # -- resuming --------------------------------------------------------------------------
+    def read_state(self) -> None:
+        """Load the committed epoch, best score and training time from state.json, and clear
+        whatever a killed process left after that commit."""
+        if not self.state_path.is_file():
+            raise RunError(f"nothing to resume in {self.run_dir}: it has no {STATE_FILE} "
+                           f"(no epoch finished)")
+        try:
+            state = json.loads(self.state_path.read_text())
+            self.epochs_done, self.best = int(state["epochs_done"]), float(state["best"])
+            self.best_epoch = int(state["best_epoch"])
+            self.seconds = float(state.get("seconds", 0.0))
+            self.data_hash = state.get("data_sha256")
+        except (ValueError, KeyError, TypeError):
+            raise RunError(f"{self.state_path} is damaged: restore it, or start the run again "
+                           f"with --overwrite") from None
+        for path in (self.last_path, self.best_path):
+            if not path.is_file():
+                raise RunError(f"{self.state_path} names {path.relative_to(self.run_dir)}, "
+                               f"which is missing: restore it, or start again with --overwrite")
+        self._clear_uncommitted()
 
     def restore(self) -> keras.Model:
-        """Reload the last checkpoint, optimizer state included, and the epoch count."""
-        if not self.last_path.is_file():
-            raise ModelError(f"nothing to resume in {self.run_dir}: expected {self.last_path.name}")
+        """The committed last epoch's model, optimizer state included."""
         self.read_state()
-        return load_classifier(self.last_path, compile=True)
+        try:
+            return load_classifier(self.last_path, compile=True)
+        except ValueError as exc:
+            raise RunError(f"{exc}; restore it, or start again with --overwrite") from None
 
-    def read_state(self) -> None:
-        """Load the epoch count, best score and training time from state.json."""
-        if not self.state_path.is_file():
-            raise ModelError(f"nothing to resume in {self.run_dir}: expected {self.state_path.name}")
-        state = json.loads(self.state_path.read_text())
-        self.epochs_done, self.best = state["epochs_done"], state["best"]
-        self.seconds = state.get("seconds", 0.0)
+    def _clear_uncommitted(self) -> None:
+        keep = self._kept_files()
+        folder = self.run_dir / "checkpoints"
+        for path in folder.glob("epoch_*.keras") if folder.is_dir() else ():
+            if path not in keep:
+                path.unlink()
+        for folder in (self.run_dir, self.run_dir / "checkpoints"):
+            if folder.is_dir():
+                for path in remove_stale_temp_files(folder):
+                    log.info("removed %s, left by an interrupted save", path)
+        self._truncate_log()
 
+    def _truncate_log(self) -> None:
+        """Drop log rows of epochs after the committed one (written before a kill)."""
+        if not self.log_path.is_file():
+            return
+        with open(self.log_path, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if r.get("epoch", "").isdigit()]
+        kept = [r for r in rows if int(r["epoch"]) <= self.epochs_done]
+        if len(kept) != len(rows):
+            self._write_log(kept)
+
+    def _write_log(self, rows) -> None:
+        lines = [",".join(LOG_FIELDS)] + [",".join(str(r.get(k, "")) for k in LOG_FIELDS)
+                                          for r in rows]
+        atomic_write_text(self.log_path, "\n".join(lines) + "\n")
+
+    def check_data(self, data_hash: str, source: str) -> None:
+        """Adopt `data_hash` for a new run; for a resumed one, refuse data that differs."""
+        if self.data_hash and self.data_hash != data_hash:
+            raise RunError(f"{source} holds different data from the data this run was trained "
+                           f"on (content hashes differ): resume with the original data, or "
+                           f"start a new run")
+        self.data_hash = data_hash
+
+    # -- each epoch ------------------------------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.epochs_done = epoch + 1
-        self.seconds += time.perf_counter() - self._epoch_started
-        value = (logs or {}).get(self.monitor)
-        if value is not None and value > self.best:
-            log.info("epoch %d: %s improved from %.4f to %.4f, saving %s",
-                     epoch + 1, self.monitor, self.best, value, self.best_path)
-            self.best = float(value)
-            save_atomically(self.model, self.best_path)
-        if self.snapshot_after is not None and self.epochs_done > self.snapshot_after:
-            save_atomically(self.model, self.snapshot_path(self.epochs_done))
-        self.save_last()
+        logs = dict(logs or {})
+        epochs_done = epoch + 1
+        seconds = self.seconds + time.perf_counter() - self._epoch_started
+        save_atomically(self.model, self.epoch_path(epochs_done))
+        logs["learning_rate"] = float(keras.ops.convert_to_numpy(
+            self.model.optimizer.learning_rate))
+        self._append_log(epochs_done, logs)
+        value = logs.get(self.monitor)
+        best, best_epoch = self.best, self.best_epoch
+        if value is not None and value > best:
+            log.info("epoch %d: %s improved from %.4f to %.4f", epochs_done, self.monitor,
+                     best, value)
+            best, best_epoch = float(value), epochs_done
+        self._commit(epochs_done, best, best_epoch, seconds)
 
-    def save_last(self) -> None:
-        save_atomically(self.model, self.last_path)
-        tmp = self.state_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps({"epochs_done": self.epochs_done, "best": self.best,
-                                   "monitor": self.monitor,
-                                   "seconds": round(self.seconds, 1)}) + "\n")
-        os.replace(tmp, self.state_path)
+    def _append_log(self, epoch: int, logs: dict) -> None:
+        new = not self.log_path.is_file()
+        with open(self.log_path, "a", newline="") as f:
+            if new:
+                f.write(",".join(LOG_FIELDS) + "\n")
+            f.write(",".join(str(epoch) if k == "epoch" else _number(logs.get(k))
+                             for k in LOG_FIELDS) + "\n")
+
+    def _commit(self, epochs_done: int, best: float, best_epoch: int, seconds: float) -> None:
+        """Atomically make `epochs_done` the run's state, then delete what it no longer names."""
+        previous = self._kept_files()
+        atomic_write_text(self.state_path, json.dumps({
+            "epochs_done": epochs_done, "best": best, "best_epoch": best_epoch,
+            "monitor": self.monitor, "seconds": round(seconds, 1),
+            "data_sha256": self.data_hash}) + "\n")
+        self.epochs_done, self.best, self.best_epoch, self.seconds = (
+            epochs_done, best, best_epoch, seconds)
+        for path in previous - self._kept_files():
+            path.unlink(missing_ok=True)
+
+    def _kept_files(self) -> set[Path]:
+        if not self.epochs_done:
+            return set()
+        kept = {self.last_path, self.best_path}
+        kept.update(self.epoch_path(n) for n in range(1, self.epochs_done + 1)
+                    if self._keeps_snapshot(n))
+        return kept
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{float(value):.6g}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 from dataclasses import dataclass
@@ -12,15 +11,16 @@ import keras
 import numpy as np
 
 from ..data import FER2013, load_fer2013
-from ..errors import ModelError
-from ..evaluation import evaluate, format_table, write_report
-from ..evaluation.plots import plot_confusion, plot_training_curves
+from ..errors import RunError
+from ..evaluation import evaluate, evaluate_run
 from ..model import build_classifier, build_mini_xception, load_classifier, save_atomically
 from .averaging import average_weights, refresh_batch_norm
 from .checkpoints import RunCheckpoints
-from .config import TrainConfig
+from .config import REFERENCE_BATCH, ClassWeight, Optimizer, TrainConfig
 from .distribute import make_strategy
-from .pipeline import make_dataset
+from .pipeline import make_dataset, steps_per_epoch
+from .progress import EpochProgress
+from .run_folder import locked, prepare_new_run
 
 log = logging.getLogger(__name__)
 
@@ -30,115 +30,159 @@ MODEL_NAME = "emotion_mini_xception.keras"
 @dataclass(frozen=True)
 class TrainResult:
     run_dir: Path
-    model_path: Path | None  # None when interrupted before any epoch finished
+    model_path: Path | None  # None when interrupted before the run finished
     interrupted: bool
     report: dict | None
 
 
-def learning_rate_schedule(config: TrainConfig, steps_per_epoch: int, replicas: int = 1):
-    """Linear warm-up to the peak rate, then cosine decay to zero at the last epoch.
+def peak_learning_rate(config: TrainConfig, replicas: int = 1) -> float:
+    """The configured peak, scaled linearly from batch 128 to the global batch."""
+    return config.learning_rate * config.batch_size * replicas / REFERENCE_BATCH
 
-    The peak scales linearly with the replica count, as the global batch does.
-    """
-    warmup = config.warmup_epochs * steps_per_epoch
-    peak = config.learning_rate * replicas
+
+def learning_rate_schedule(config: TrainConfig, steps: int, replicas: int = 1):
+    """Linear warm-up to the peak rate, then cosine decay to zero at the last epoch."""
+    warmup = config.warmup_epochs * steps
+    peak = peak_learning_rate(config, replicas)
     return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=peak / 100, warmup_target=peak,
-        warmup_steps=warmup, decay_steps=max(config.epochs * steps_per_epoch - warmup, 1))
+        warmup_steps=warmup, decay_steps=max(config.epochs * steps - warmup, 1))
 
 
-def compile_new_model(config: TrainConfig, steps_per_epoch: int, replicas: int = 1) -> keras.Model:
-    """A fresh classifier with its optimizer, loss and metrics."""
-    model = build_classifier(build_mini_xception(l2=config.weight_decay))
-    optimizer = keras.optimizers.Adam(learning_rate_schedule(config, steps_per_epoch, replicas),
-                                      use_ema=config.ema > 0, ema_momentum=config.ema or 0.99)
+def make_optimizer(config: TrainConfig, steps: int, replicas: int = 1) -> keras.optimizers.Optimizer:
+    schedule = learning_rate_schedule(config, steps, replicas)
+    ema = {"use_ema": config.ema > 0, "ema_momentum": config.ema or 0.99}
+    if config.optimizer == Optimizer.SGD:
+        return keras.optimizers.SGD(schedule, momentum=config.momentum, nesterov=config.nesterov,
+                                    **ema)
+    return keras.optimizers.Adam(schedule, **ema)
+
+
+def add_coupled_weight_decay(model: keras.Model, decay: float) -> None:
+    """Add (decay / 2) * sum(w ** 2) over every trainable weight to the training loss.
+
+    Its gradient, decay * w, joins the loss gradient before momentum, as in PyTorch's
+    SGD(weight_decay=decay); batch-norm scales and offsets and biases are included. This is
+    not Keras' own `weight_decay=` argument, which shrinks weights after the momentum step.
+    Regularisers set this way are not saved, so a resumed model gets them again here.
+    """
+    penalty = keras.regularizers.L2(decay / 2) if decay else None
+    for weight in model.trainable_weights:
+        weight.regularizer = penalty
+
+
+def compile_model(model: keras.Model, config: TrainConfig, optimizer) -> keras.Model:
+    if config.optimizer == Optimizer.SGD:
+        add_coupled_weight_decay(model, config.weight_decay)
     model.compile(optimizer,
                   keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
                   metrics=["accuracy"])
     return model
 
 
-def class_weights(data: FER2013, mode: str) -> dict[int, float] | None:
+def new_model(config: TrainConfig, steps: int, replicas: int = 1) -> keras.Model:
+    """A fresh classifier with its optimizer, loss and metrics. Adam's recipe puts L2 on the
+    convolution kernels; SGD's decay (on every weight) is added by `compile_model`."""
+    l2 = config.weight_decay if config.optimizer == Optimizer.ADAM else 0.0
+    model = build_classifier(build_mini_xception(l2=l2))
+    return compile_model(model, config, make_optimizer(config, steps, replicas))
+
+
+def class_weights(data: FER2013, mode: ClassWeight) -> dict[int, float] | None:
     """Inverse-frequency weights (mean 1) for rare classes such as disgust; None for 'none'."""
-    if mode == "none":
+    if mode == ClassWeight.NONE:
         return None
     counts = data.train.class_counts().astype(float)
     weights = counts.sum() / np.maximum(counts, 1)
-    if mode == "sqrt":
+    if mode == ClassWeight.SQRT:
         weights = np.sqrt(weights)
     weights /= (weights * counts).sum() / counts.sum()
     return {i: float(w) for i, w in enumerate(weights)}
 
 
-def train(config: TrainConfig, *, resume: bool = False, epochs: int | None = None,
-          swa_epochs: int | None = None, data: FER2013 | None = None) -> TrainResult:
-    """Train (or resume) a run in `config.out`, then export and evaluate its final model.
+def train(config: TrainConfig, *, resume: bool = False, overwrite: bool = False,
+          data: FER2013 | None = None) -> TrainResult:
+    """Train a new run in `config.out` (or resume it), then choose, save and evaluate its model.
 
-    A resumed run takes its settings from its own config.json; `epochs`, if given, moves its
-    end, and the cosine schedule is stretched or shortened to end there. `swa_epochs`, if
-    given, changes how many final epochs are averaged (see `final_model`).
+    `config` is final: for a resumed run, the CLI builds it from the run's own config.json
+    (see `TrainConfig.load`). The folder is locked while training. A new run refuses a
+    folder that holds one unless `overwrite` is given.
     """
     run_dir = Path(config.out)
-    if resume:
-        if not (run_dir / "config.json").is_file():
-            raise ModelError(f"nothing to resume in {run_dir}: it has no config.json")
-        saved = TrainConfig.load(run_dir / "config.json")
-        # The folder may have moved since: it is where the run is now.
-        config = dataclasses.replace(
-            saved, epochs=epochs or saved.epochs, out=str(run_dir),
-            swa_epochs=saved.swa_epochs if swa_epochs is None else swa_epochs)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(config.seed)
-    data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows)
-    log.info("FER2013 from %s: %d train, %d PublicTest, %d PrivateTest",
-             data.source, len(data.train), len(data.val), len(data.test))
+    with locked(run_dir):
+        if not resume:
+            prepare_new_run(run_dir, overwrite)
+        checkpoints = RunCheckpoints(run_dir, snapshot_after=(
+            config.epochs - config.swa_epochs if config.swa_epochs else None))
+        if resume:
+            checkpoints.read_state()
+        data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows)
+        log.info("FER2013 from %s: %d train, %d PublicTest, %d PrivateTest",
+                 data.source, len(data.train), len(data.val), len(data.test))
+        checkpoints.check_data(data.content_hash(), data.source)
+        config.save(run_dir / "config.json")
+        if not fit(config, data, checkpoints, resume):
+            return TrainResult(run_dir, None, True, None)
+        return finish(config, data, checkpoints)
+
+
+def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints, resume: bool) -> bool:
+    """Train from the last committed epoch to `config.epochs`; False if interrupted (Ctrl-C).
+
+    An interruption keeps the last committed epoch as it is: a half-trained epoch is dropped.
+    """
+    keras.utils.set_random_seed(config.seed + checkpoints.epochs_done)
     strategy = make_strategy(config.strategy)
     replicas = strategy.num_replicas_in_sync
-    # The global batch grows with the replicas, so each one keeps --batch-size examples.
-    train_ds = make_dataset(data.train, config.batch_size * replicas, config, training=True)
+    batch = config.batch_size * replicas  # each replica keeps --batch-size examples
+    steps = steps_per_epoch(data.train, batch)
+    train_ds = make_dataset(data.train, batch, config, training=True,
+                            initial_epoch=checkpoints.epochs_done)
     val_ds = make_dataset(data.val, 512)
-
-    checkpoints = RunCheckpoints(run_dir, snapshot_after=config.epochs - config.swa_epochs
-                                 if config.swa_epochs else None)
     with strategy.scope():
         if resume:
             model = checkpoints.restore()
-            log.info("resuming %s after epoch %d of %d (best val accuracy %.4f)",
-                     run_dir, checkpoints.epochs_done, config.epochs, checkpoints.best)
-            if config.epochs != saved.epochs:
-                model.optimizer.learning_rate = learning_rate_schedule(config, len(train_ds), replicas)
-            if config != saved:
-                config.save(run_dir / "config.json")
+            # The schedule is rebuilt from the config, so a moved end re-fits the cosine.
+            model.optimizer.learning_rate = learning_rate_schedule(config, steps, replicas)
+            compile_model(model, config, model.optimizer)
+            log.info("resuming %s after epoch %d of %d (best PublicTest accuracy %.4f)",
+                     checkpoints.run_dir, checkpoints.epochs_done, config.epochs, checkpoints.best)
         else:
-            config.save(run_dir / "config.json")
-            model = compile_new_model(config, len(train_ds), replicas)
+            model = new_model(config, steps, replicas)
     if replicas > 1:
-        log.info("training on %d replicas: global batch %d", replicas, config.batch_size * replicas)
-    callbacks = [
-        checkpoints,
-        keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=resume),
-        keras.callbacks.EarlyStopping("val_accuracy", patience=config.patience, mode="max"),
-    ]
+        log.info("training on %d replicas: global batch %d", replicas, batch)
+    callbacks = [checkpoints, EpochProgress(steps, config.epochs)]
+    if config.patience:
+        callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.patience,
+                                                       mode="max"))
     if config.ema:
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+    if checkpoints.epochs_done >= config.epochs:
+        return True
     try:
-        model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
+        model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps,
                   initial_epoch=checkpoints.epochs_done, callbacks=callbacks,
                   class_weight=class_weights(data, config.class_weight), shuffle=False,
-                  verbose=1 if sys.stdout.isatty() else 2)
+                  verbose=0)
     except KeyboardInterrupt:
-        checkpoints.save_last()
-        log.warning("interrupted after %d epoch(s); state saved in %s, continue with --resume",
-                    checkpoints.epochs_done, run_dir)
-        return TrainResult(run_dir, None, True, None)
+        log.warning("interrupted: epoch %d is the last one saved in %s; continue with --resume",
+                    checkpoints.epochs_done, checkpoints.run_dir)
+        return False
+    return True
+
+
+def finish(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints) -> TrainResult:
+    """Choose the model to ship on PublicTest, save it, and evaluate it once on PrivateTest."""
+    if not checkpoints.epochs_done:
+        raise RunError(f"{checkpoints.run_dir}: no epoch finished, so there is no model to save")
     model, selected = final_model(checkpoints, config.swa_epochs, data)
-    model_path = run_dir / MODEL_NAME
+    model_path = checkpoints.run_dir / MODEL_NAME
     save_atomically(model, model_path)  # without optimizer state
-    report = evaluate_run(model_path, data, run_dir,
+    report = evaluate_run(model_path, data, checkpoints.run_dir,
                           training={"epochs_run": checkpoints.epochs_done,
                                     "wall_minutes": round(checkpoints.seconds / 60, 1),
                                     "selected": selected})
-    return TrainResult(run_dir, model_path, False, report)
+    return TrainResult(checkpoints.run_dir, model_path, False, report)
 
 
 def final_model(checkpoints: RunCheckpoints, swa_epochs: int,
@@ -146,31 +190,16 @@ def final_model(checkpoints: RunCheckpoints, swa_epochs: int,
     """The model to ship, chosen on PublicTest: the best epoch, or the weight average of the
     last `swa_epochs` epochs if that scores higher. Also says which, and both scores."""
     best = load_classifier(checkpoints.best_path)
+    best_name = f"best epoch ({checkpoints.best_epoch})"
     snapshots = checkpoints.snapshots(swa_epochs) if swa_epochs else {}
     if len(snapshots) < 2:
-        return best, {"model": "best epoch",
-                      "public_test_accuracy": {"best epoch": round(checkpoints.best, 4)}}
+        return best, {"model": best_name,
+                      "public_test_accuracy": {best_name: round(checkpoints.best, 4)}}
     averaged = average_weights(list(snapshots.values()))
     refresh_batch_norm(averaged, data.train.images)
-    scores = {"best epoch": evaluate(best, data.val).accuracy,
+    scores = {best_name: evaluate(best, data.val).accuracy,
               f"mean of epochs {min(snapshots)}-{max(snapshots)}": evaluate(averaged, data.val).accuracy}
     log.info("PublicTest accuracy: %s", ", ".join(f"{k} {v:.2%}" for k, v in scores.items()))
     choice = max(scores, key=scores.get)  # the best epoch wins a tie
-    return (best if choice == "best epoch" else averaged), {
+    return (best if choice == best_name else averaged), {
         "model": choice, "public_test_accuracy": {k: round(v, 4) for k, v in scores.items()}}
-
-
-def evaluate_run(model_path: Path, data: FER2013, out_dir: Path, **extra) -> dict:
-    """Score a saved model on PublicTest and PrivateTest; write report.json and the PNGs."""
-    model = load_classifier(model_path)
-    results = {"public_test": evaluate(model, data.val), "private_test": evaluate(model, data.test)}
-    for name, ev in results.items():
-        log.info("\n%s", format_table(ev, name))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    plot_confusion(results["private_test"].confusion, results["private_test"].class_names,
-                   out_dir / "confusion_matrix.png",
-                   f"PrivateTest confusion ({results['private_test'].accuracy:.1%} accuracy)")
-    if (out_dir / "log.csv").is_file():
-        plot_training_curves(out_dir / "log.csv", out_dir / "training_curves.png")
-    return write_report(out_dir / "report.json", results, model=str(model_path),
-                        data=data.source, **extra)

@@ -10,7 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..annotators import FpsAnnotator
-from ..detection.face import Face
+from ..results import Face
 from ..frames import to_bgr
 from .sources import FrameSource
 from .sinks import Sink

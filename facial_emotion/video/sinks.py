@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..detection.face import Face
+from ..results import Face
 from ..errors import SourceError
 from ..frames import to_bgr
 from .sources import VideoInfo
