@@ -2,8 +2,8 @@
 
     python benchmarks/ablate_swa.py --run runs/mini_xception [--data ../shared/fer2013] [--last 5 10 20]
 
-Needs a run trained with --swa-epochs at least max(--last) (or snapshots in its snapshots/
-folder by other means). Prints one markdown row per N, with and without re-estimating the
+Needs a run trained with --swa-epochs at least max(--last): it keeps those epochs in its
+checkpoints/ folder. The run folder is only read, so this can run beside its training. Prints one markdown row per N, with and without re-estimating the
 batch-norm statistics, next to the run's best single epoch. Only PublicTest is scored: this is
 for choosing N, and PrivateTest must play no part in that choice.
 """
@@ -35,9 +35,10 @@ def main() -> None:
     from facial_emotion.training.averaging import average_weights, refresh_batch_norm
     from facial_emotion.training.checkpoints import RunCheckpoints
 
-    data = load_fer2013(args.data or TrainConfig.load(args.run / "config.json").data)
-    checkpoints = RunCheckpoints(args.run)
-    checkpoints.read_state()
+    config = TrainConfig.load(args.run / "config.json")
+    data = load_fer2013(args.data or config.data)
+    checkpoints = RunCheckpoints.for_run(args.run, config.epochs, config.swa_epochs)
+    checkpoints.read_state(clean=False)  # never delete a file of a run we only read
     best = evaluate(load_classifier(checkpoints.best_path), data.val).accuracy
     print(f"| weights (run {args.run}, {checkpoints.epochs_done} epochs) | BN re-estimated "
           f"| PublicTest accuracy |\n|---|---|---:|\n| best single epoch | - | {best:.2%} |")

@@ -22,19 +22,34 @@ def atomic_write(path: str | os.PathLike, suffix: str | None = None) -> Iterator
     ones a killed process left.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMP_PREFIX}{path.stem}-",
-                               suffix=suffix if suffix is not None else path.suffix)
-    os.close(fd)
+    with _naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TEMP_PREFIX}{path.stem}-",
+                                   suffix=suffix if suffix is not None else path.suffix)
+        os.close(fd)
     tmp = Path(tmp)
     try:
-        yield tmp
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; our outputs are meant to be shared
-        _fsync(tmp)
-        os.replace(tmp, path)
+        with _naming(path):
+            yield tmp
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; our outputs are meant to be shared
+            _fsync(tmp)
+            os.replace(tmp, path)
         _fsync(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Re-raise an OSError about the hidden temporary file (or about no file) as one about
+    `path`, the file the caller asked for, with the same errno and cause (strerror)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename == str(path):
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc) or type(exc).__name__,
+                      str(path)) from exc
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -1,9 +1,13 @@
-"""TensorFlow process settings that must be in place before TensorFlow runs its first op."""
+"""Process settings for the native libraries: TensorFlow's, which must be in place before
+TensorFlow runs its first op, and OpenCV's logging."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -22,14 +26,72 @@ def cpu_flags() -> set[str]:
 def configure_tensorflow(quiet: bool = True) -> None:
     """Quiet TensorFlow's start-up chatter and keep oneDNN off its AVX-512 JIT kernels.
 
+    quiet: hide TensorFlow's native log lines (INFO/WARNING/ERROR from C++, such as "failed
+    call to cuInit" on a machine without a GPU, and the oneDNN and CUDA notices that
+    `import tensorflow` prints before its logging is set up). A user's own
+    TF_CPP_MIN_LOG_LEVEL always wins. With quiet=False nothing is hidden.
+
     TF 2.20/2.21 with oneDNN crashed (segfault, "free(): invalid next size") within two
     epochs of training Mini-Xception on an AVX-512 AMD EPYC; the fault is in an AVX-512 JIT
     kernel. Capping oneDNN at AVX2 keeps its fast kernels (twice the speed of
     TF_ENABLE_ONEDNN_OPTS=0 on AVX2 machines) and avoids that code. A user's own
     ONEDNN_MAX_CPU_ISA or TF_ENABLE_ONEDNN_OPTS always wins.
+
+    Call it before anything imports TensorFlow (Keras included): it imports TensorFlow
+    itself, so that the notices printed during the import can be hidden.
     """
     if quiet:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # 3 hides C++ ERROR lines too; the errors that matter reach Python as exceptions.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "avx512f" in cpu_flags() and "ONEDNN_MAX_CPU_ISA" not in os.environ:
         os.environ["ONEDNN_MAX_CPU_ISA"] = "AVX2"
-        log.info("AVX-512 CPU: capping oneDNN at AVX2 to avoid its crashing AVX-512 kernels")
+        log.debug("AVX-512 CPU: capping oneDNN at AVX2 to avoid its crashing AVX-512 kernels")
+    if "tensorflow" in sys.modules:
+        return  # too late to hide its import; the variables above still govern later logs
+    if not quiet:
+        import tensorflow  # noqa: F401
+        return
+    # The notices of `import tensorflow` come from C++ code (absl) that writes to file
+    # descriptor 2 before TF_CPP_MIN_LOG_LEVEL is read, so only redirecting the descriptor
+    # hides them. They are kept in a temporary file and shown if the import fails.
+    with native_stderr_hidden():
+        import tensorflow  # noqa: F401
+
+
+def configure_opencv(quiet: bool = True) -> None:
+    """quiet: hide OpenCV's WARN lines (e.g. "FFmpeg: Failed to write frame" on a full disk,
+    or a missing camera's backend notes); the tools report such failures in one line of
+    their own. quiet=False shows them (and leaves OpenCV's level as it was)."""
+    if quiet:
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+
+@contextlib.contextmanager
+def native_stderr_hidden():
+    """Hide what native code (C/C++ libraries) writes to stderr during the block; if the
+    block raises, show it after all, since it may explain the error.
+
+    It redirects file descriptor 2 to a temporary file, so it also catches writes that
+    bypass Python's sys.stderr (absl, TensorFlow Lite's "Created ... XNNPACK delegate").
+    Anything else written to stderr meanwhile, by any thread, is hidden too: keep it short.
+    """
+    fd = 2  # what native code writes to, whatever sys.stderr is now
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), fd)
+            failed = True
+            try:
+                yield
+                failed = False
+            finally:
+                os.dup2(saved, fd)
+                if failed:
+                    sink.seek(0)
+                    sys.stderr.write(sink.read().decode(errors="replace"))
+                    sys.stderr.flush()
+    finally:
+        os.close(saved)

@@ -123,8 +123,21 @@ class ScriptedFinder:
         self.script = [as_boxes(boxes) for boxes in script]
         self.interrupt_at = interrupt_at
         self.calls: list[tuple[int, ...]] = []  # the shape of each gray frame it was given
+        self.kinds: list[str] = []              # "full" (find) or "near" (find_near), per call
+        self.near: list[np.ndarray] = []        # the boxes each find_near call was given
 
     def find(self, gray: np.ndarray) -> np.ndarray:
+        self.kinds.append("full")
+        return self._scripted(gray)
+
+    def find_near(self, gray: np.ndarray, near: np.ndarray) -> np.ndarray:
+        """The frame's scripted boxes, wherever it was asked to look: a script says what the
+        cascade would find, and a region search finds the same faces near known ones."""
+        self.kinds.append("near")
+        self.near.append(np.asarray(near).copy())
+        return self._scripted(gray)
+
+    def _scripted(self, gray: np.ndarray) -> np.ndarray:
         call = len(self.calls)
         self.calls.append(gray.shape)
         if call == self.interrupt_at:

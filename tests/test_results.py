@@ -1,13 +1,16 @@
-"""Face: the one result type. Shape checks on construction, its properties, and immutability."""
+"""Face and FrameResult, the result types: checks on construction, properties, immutability,
+and that importing them loads no TensorFlow."""
 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from facial_emotion.detection import Face
+from facial_emotion.results import Face, FrameResult
 from facial_emotion.labels import EMOTIONS
 
 UNIFORM = np.full(7, 1 / 7, dtype=np.float32)
@@ -65,24 +68,6 @@ def test_area(box, area):
     assert Face(box, UNIFORM).area == area
 
 
-@pytest.mark.parametrize("track_id", [None, 3])
-def test_as_record(track_id):
-    face = Face((1, 2, 30, 40), np.array([0.123456789, 0, 0, 0.876543211, 0, 0, 0]), track_id)
-    record = face.as_record()
-    assert list(record) == ["face_id", "x", "y", "w", "h", *EMOTIONS, "emotion"]
-    assert record["face_id"] == track_id
-    assert (record["x"], record["y"], record["w"], record["h"]) == (1, 2, 30, 40)
-    assert record["angry"] == 0.12346 and record["happy"] == 0.87654  # rounded to 5 places
-    assert all(type(record[name]) is float for name in EMOTIONS)
-    assert record["emotion"] == "happy"
-
-
-def test_as_record_uses_the_faces_own_class_names():
-    face = Face((0, 0, 2, 2), [0.7, 0.3], 1, ("yes", "no"))
-    assert face.as_record() == {"face_id": 1, "x": 0, "y": 0, "w": 2, "h": 2,
-                                "yes": 0.7, "no": 0.3, "emotion": "yes"}
-
-
 @pytest.mark.parametrize("field, value", [
     ("box", (1, 1, 1, 1)), ("probabilities", UNIFORM), ("track_id", 9), ("class_names", ("x",))])
 def test_fields_cannot_be_reassigned(field, value):
@@ -110,3 +95,53 @@ def test_the_callers_array_is_neither_frozen_nor_shared(make_source):
     np.testing.assert_allclose(face.probabilities, HAPPY, rtol=1e-6)
     assert face.label == "happy"
 
+
+
+FRAME = np.zeros((4, 6, 3), dtype=np.uint8)
+
+
+def test_importing_the_result_types_loads_no_tensorflow_or_opencv():
+    code = ("import sys, facial_emotion.results, facial_emotion; "
+            "print(sorted(m for m in ('tensorflow', 'keras', 'cv2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"index": 0, "time_s": 0.0, "frame": FRAME}, None),
+    ({"index": 3, "time_s": 0.1, "frame": FRAME[..., 0]}, None),  # gray frames are frames too
+    ({"index": -1, "time_s": 0.0, "frame": FRAME}, ValueError),
+    ({"index": 0, "time_s": 0.0, "frame": [[0]]}, ValueError),
+    ({"index": 0, "time_s": 0.0, "frame": np.zeros(5)}, ValueError),
+    ({"index": 0, "time_s": 0.0, "frame": FRAME, "faces": [(0, 0, 1, 1)]}, TypeError),
+])
+def test_frame_result_checks_its_fields(kwargs, error):
+    if error:
+        with pytest.raises(error, match="expected"):
+            FrameResult(**kwargs)
+    else:
+        assert FrameResult(**kwargs).faces == ()
+
+
+def test_frame_result_faces_become_a_tuple():
+    faces = [Face((0, 0, 2, 2), HAPPY, 1)]
+    result = FrameResult(0, 0.0, FRAME, faces)
+    faces.clear()  # the caller's list is not shared
+    assert len(result.faces) == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.fps = 3.0
+
+
+SMALL, LARGE = Face((0, 0, 2, 2), HAPPY, 3), Face((0, 0, 5, 5), UNIFORM, 1)
+
+
+@pytest.mark.parametrize("faces, selected_id, expected", [
+    ((), None, None),
+    ((), 3, None),
+    ((SMALL, LARGE), None, LARGE),   # no selection: the largest face
+    ((SMALL, LARGE), 3, SMALL),      # by track id, not by position
+    ((SMALL, LARGE), 1, LARGE),
+    ((SMALL, LARGE), 2, LARGE),      # an id not in view: back to the largest
+])
+def test_selected_face(faces, selected_id, expected):
+    assert FrameResult(0, 0.0, FRAME, faces, selected_id=selected_id).selected_face is expected

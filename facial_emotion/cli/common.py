@@ -20,6 +20,15 @@ def setup_logging(verbose: bool = False) -> None:
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser whose usage errors are one line, like every other error of the
+    tools: "PROG: error: MESSAGE (see --help)" on stderr and exit code 2, without the
+    usage block argparse prints above it."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def positive(kind):
     """argparse type: a number of `kind` above 0."""
     return _checked(kind, lambda v: v > 0, "above 0")

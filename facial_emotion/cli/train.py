@@ -9,7 +9,8 @@ from pathlib import Path
 from ..errors import RunError
 from ..training.config import (OPTIMIZER_DEFAULTS, REFERENCE_BATCH, ClassWeight, Optimizer,
                                Strategy, TrainConfig)
-from .common import one_line_errors, positive, non_negative, fraction, setup_logging
+from .common import (EXIT_INTERRUPTED, fraction, non_negative, one_line_errors, positive,
+                     setup_logging)
 
 PROG = "train_emotion_classifier.py"
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     recipe.add_argument("--optimizer", choices=list(Optimizer),
                         help=f"sgd: Nesterov momentum with coupled weight decay; adam: Adam "
                              f"with L2 on the kernels (default {d.optimizer})")
-    recipe.add_argument("--lr", type=positive(float), dest="learning_rate",
+    recipe.add_argument("--lr", type=positive(float), dest="learning_rate", metavar="RATE",
                         help=f"peak learning rate at batch {REFERENCE_BATCH}, after warm-up; "
                              f"scaled linearly with the global batch (default {sgd[0]} for "
                              f"sgd, {adam[0]} for adam)")
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"mix this much of a uniform target into each one-hot label "
                              f"(default {d.label_smoothing})")
     recipe.add_argument("--rotation", type=non_negative(float), dest="rotation_deg",
+                        metavar="DEGREES",
                         help=f"largest random rotation in degrees (default {d.rotation_deg:g})")
     recipe.add_argument("--shift", type=fraction,
                         help=f"largest random shift, as a fraction of the size (default {d.shift})")
@@ -98,17 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def resolve_config(args: argparse.Namespace) -> TrainConfig:
+def resolve_config(args: argparse.Namespace, options: dict[str, str] | None = None) -> TrainConfig:
     """The one final config of this run: a new run's from the options given, a resumed
-    run's from its config.json with the few options a resume may change."""
+    run's from its config.json with the few options a resume may change.
+
+    `options` maps config fields to the option that sets them, for messages (e.g. --lr).
+    """
+    options = options or {}
     given = {k: v for k, v in vars(args).items()
              if k in {f for f in TrainConfig.__dataclass_fields__} and k != "out"}
     if not args.resume:
         return TrainConfig(out=args.out, **given)
     path = Path(args.out) / "config.json"
     if not path.is_file():
-        raise RunError(f"nothing to resume in {args.out}: it has no config.json")
-    fixed = sorted(set(given) - RESUMABLE)
+        raise RunError(f"nothing to resume in {args.out}: it has no config.json; start a new "
+                       f"run without --resume")
+    fixed = sorted(options.get(name, name) for name in set(given) - RESUMABLE)
     if fixed:
         raise RunError(f"--resume continues a run with its own settings, so "
                        f"{', '.join(fixed)} cannot change; start a new run instead")
@@ -119,13 +126,17 @@ def resolve_config(args: argparse.Namespace) -> TrainConfig:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.__dict__.get("resume") and args.__dict__.get("overwrite"):
-        parser.error("--resume and --overwrite contradict each other: pick one")
-    for flag in ("resume", "overwrite", "skip_bad_rows", "verbose"):
+    for flag in ("resume", "overwrite", "verbose"):
         setattr(args, flag, getattr(args, flag, False))
-    if getattr(args, "evaluate", None) is None:
+    evaluating = getattr(args, "evaluate", None) is not None
+    if args.resume and args.overwrite:
+        parser.error("--resume and --overwrite contradict each other: pick one")
+    if evaluating and args.resume:
+        parser.error("--evaluate only scores a saved model: it cannot --resume a run")
+    if not evaluating:
         try:
-            config = resolve_config(args)
+            config = resolve_config(args, {action.dest: action.option_strings[0]
+                                           for action in parser._actions if action.option_strings})
         except ValueError as exc:
             if isinstance(exc, RunError):
                 raise
@@ -133,25 +144,33 @@ def main(argv=None) -> int:
     setup_logging(args.verbose)
     from ..runtime import configure_tensorflow
     configure_tensorflow(quiet=not args.verbose)
-    from ..data import load_fer2013
-    from ..evaluation import evaluate_run
+    if evaluating:
+        return evaluate(args)
     from ..training import train
 
-    if getattr(args, "evaluate", None) is not None:
-        data = load_fer2013(getattr(args, "data", TrainConfig.data),
-                            skip_bad_rows=args.skip_bad_rows)
-        report = evaluate_run(args.evaluate, data, Path(args.out))
-        log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); report in %s",
-                 100 * report["private_test"]["accuracy"],
-                 100 * report["private_test"]["flip_averaged_accuracy"],
-                 Path(args.out) / "report.json")
-        return 0
     result = train(config, resume=args.resume, overwrite=args.overwrite)
     if result.interrupted:
-        return 130
+        return EXIT_INTERRUPTED
     log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); model %s",
              100 * result.report["private_test"]["accuracy"],
              100 * result.report["private_test"]["flip_averaged_accuracy"], result.model_path)
+    return 0
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """--evaluate MODEL: score a saved model on --data (default fer2013/), report in --out."""
+    from ..data import load_fer2013
+    from ..evaluation import evaluate_run
+    from ..training.run_folder import locked
+
+    out = Path(args.out)
+    with locked(out):  # a training run may own this folder
+        data = load_fer2013(getattr(args, "data", TrainConfig.data),
+                            skip_bad_rows=getattr(args, "skip_bad_rows", False))
+        report = evaluate_run(args.evaluate, data, out)
+    log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); report in %s",
+             100 * report["private_test"]["accuracy"],
+             100 * report["private_test"]["flip_averaged_accuracy"], out / "report.json")
     return 0
 
 

@@ -4,49 +4,146 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import logging
+import sys
 from pathlib import Path
 
-from ..runtime import configure_tensorflow
-from .common import one_line_errors, setup_logging
+from ..errors import SourceError
+from .common import (ArgumentParser, fraction, non_negative, one_line_errors, positive,
+                     setup_logging)
 
 PROG = "real_time_video.py"
 log = logging.getLogger(__name__)
 
 
+def detect_width(text: str) -> int:
+    """argparse type for --detect-width: 0 (full size) or a width the finder accepts."""
+    from ..detection.face_finder import MIN_DETECT_WIDTH
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not (value == 0 or value >= MIN_DETECT_WIDTH):
+        got = repr(text) if value is None else text
+        raise argparse.ArgumentTypeError(
+            f"expected 0 (full size) or at least {MIN_DETECT_WIDTH}, got {got}")
+    return value
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Appends "(default X)" to the help of options whose default is a value."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
+            return f"{text} (default %(default)s)"
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description=(
+    # Face finding's defaults are read from the detector (light to import), so that each
+    # lives in one place.
+    from ..detection.detector import EmotionDetector
+    from ..detection.face_finder import IMAGE_DETECT_WIDTH, VIDEO_DETECT_WIDTH
+
+    default = {name: parameter.default
+               for name, parameter in inspect.signature(EmotionDetector).parameters.items()}
+    p = ArgumentParser(prog=PROG, formatter_class=_HelpFormatter, description=(
         "Find every face with a Haar cascade, classify its emotion with Mini-Xception, and "
-        "show, save or export the result. Keys in the window: q/Esc quit, 1-9 pick the face "
-        "whose bars are shown, 0 back to the largest face."),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--source", default="0", help="webcam index, video file or image file")
-    p.add_argument("--model", type=Path, default=None,
+        "show, save or export the result. Keys in the window: q or Esc quit; type a face's "
+        "id (the #N on screen) to show its bars; 0 goes back to the largest face."))
+    p.add_argument("--source", default="0", metavar="SOURCE",
+                   help="webcam index, video file or image file")
+    p.add_argument("--model", type=Path, metavar="FILE",
                    help="saved classifier (.keras); default models/emotion_mini_xception.keras")
-    p.add_argument("--cascade", default=None, help="Haar cascade XML: a path, or a file name in "
-                   "haarcascade_files/ or OpenCV's cascades; default the frontal-face cascade")
-    p.add_argument("--output", type=Path, help="annotated video (.mp4/.avi) or image file")
-    p.add_argument("--csv", type=Path, help="one row per face per frame")
-    p.add_argument("--jsonl", type=Path, help="the same records as JSON lines")
-    p.add_argument("--no-display", action="store_true", help="no window (headless)")
-    p.add_argument("--detect-width", type=int, default=320,
-                   help="frames are shrunk to this width to find faces (0: full size); "
-                        "lower is faster but misses small faces")
-    p.add_argument("--min-neighbors", type=int, default=5,
-                   help="Haar votes per face; higher means fewer false faces, more misses")
-    p.add_argument("--no-track", action="store_true", help="no face ids and no smoothing")
-    p.add_argument("--smoothing", type=float, default=0.6,
-                   help="0 turns smoothing off; towards 1 labels are steadier but slower")
+    p.add_argument("--cascade", metavar="XML",
+                   help="Haar cascade XML: a path, or a file name in haarcascade_files/ or "
+                        "OpenCV's cascades; default the frontal-face cascade")
+    p.add_argument("--no-display", action="store_true",
+                   help="no window: run headless, e.g. to write --output or --csv")
+    p.add_argument("--verbose", action="store_true",
+                   help="show TensorFlow's and OpenCV's own log lines, and debug messages")
+
+    out = p.add_argument_group(
+        "outputs", "Each is written under a temporary name beside it and renamed when the run "
+        "ends; after an error none is left half-written, and Ctrl-C keeps what was done. An "
+        "output may not be an input (the source, the model) or another output.")
+    out.add_argument("--output", type=Path, metavar="FILE",
+                     help="annotated video (.mp4, .avi, ...; same frame count and fps as the "
+                          "input) or, for an image source, annotated image")
+    out.add_argument("--csv", type=Path, metavar="FILE",
+                     help="one row per face per frame: frame, time_s, face_id, box, the "
+                          "probabilities, the top emotion")
+    out.add_argument("--jsonl", type=Path, metavar="FILE",
+                     help="the same records as JSON lines")
+    out.add_argument("--timeline", type=Path, metavar="FILE",
+                     help="picture (.png, .pdf, .svg) of each face's emotions over time: one "
+                          "panel per face id, seconds across")
+    out.add_argument("--summary", type=Path, metavar="FILE",
+                     help="JSON: per face id, the frames it was seen in, its mean "
+                          "probabilities and its dominant emotion")
+
+    det = p.add_argument_group("finding and tracking faces")
+    det.add_argument("--detect-width", type=detect_width, metavar="PX",
+                     help=f"frames are shrunk to this width to find faces, 0 for full size; "
+                          f"lower is faster but misses small faces (default "
+                          f"{VIDEO_DETECT_WIDTH} for video, {IMAGE_DETECT_WIDTH} for a still "
+                          f"image)")
+    det.add_argument("--full-scan-every", type=positive(int), metavar="N",
+                     default=default["full_scan_every"],
+                     help="scan the whole frame every N frames, and in between only near the "
+                          "faces followed; 1 finds a face entering the picture at once, "
+                          "higher is faster")
+    det.add_argument("--min-neighbors", type=non_negative(int), metavar="N",
+                     default=default["min_neighbors"],
+                     help="Haar votes a face needs; higher gives fewer false faces but "
+                          "misses more")
+    det.add_argument("--no-track", action="store_true",
+                     help="no face ids (faces cannot be selected), no confirmation of new "
+                          "faces and no smoothing")
+    det.add_argument("--smoothing", type=fraction, metavar="F", default=default["smoothing"],
+                     help="0 turns smoothing off; towards 1 labels are steadier but slower "
+                          "to change")
     return p
 
 
-def make_sinks(args, info, class_names, bars, stack: contextlib.ExitStack) -> list:
-    from ..video import CsvSink, ImageFileSink, JsonlSink, VideoFileSink, WindowSink
+OUTPUT_OPTIONS = ("output", "csv", "jsonl", "timeline", "summary")
+
+
+def is_camera(source: str) -> bool:
+    return source.isdigit()
+
+
+def source_name(source: str) -> str:
+    return f"camera {source}" if is_camera(source) else Path(source).name
+
+
+def check_paths(args: argparse.Namespace, default_model: Path) -> None:
+    """Refuse before anything is written: an output that is an input or another output."""
+    inputs = {"--model": args.model or default_model}
+    if not is_camera(args.source):
+        inputs = {"the source": Path(args.source), **inputs}
+    if args.cascade and Path(args.cascade).is_file():
+        inputs["--cascade"] = Path(args.cascade)
+    from ..video import check_distinct
+
+    check_distinct({f"--{name}": getattr(args, name) for name in OUTPUT_OPTIONS
+                    if getattr(args, name) is not None}, inputs)
+
+
+def make_sinks(args, source, class_names, stack: contextlib.ExitStack) -> list:
+    """The sinks the options ask for, entered into `stack` one by one, so that an error in a
+    later one still discards the files of those made before it. The window comes last."""
+    from ..video import (CsvSink, ImageFileSink, JsonlSink, SummarySink, TimelineSink,
+                         VideoFileSink, WindowSink)
     from ..video.sinks import FOURCC
 
+    info, name = source.info, source_name(args.source)
     sinks = []
 
-    def add(sink):  # into the stack at once, so a later sink's error still closes this one
+    def add(sink):
         sinks.append(stack.enter_context(sink))
 
     if args.output:
@@ -56,33 +153,51 @@ def make_sinks(args, info, class_names, bars, stack: contextlib.ExitStack) -> li
         add(CsvSink(args.csv, class_names))
     if args.jsonl:
         add(JsonlSink(args.jsonl))
+    if args.timeline:
+        add(TimelineSink(args.timeline, class_names, title=name))
+    if args.summary:
+        add(SummarySink(args.summary, class_names, source=str(args.source)))
     if not args.no_display:
-        def select(number):
-            bars.selected = number
-        add(WindowSink(on_select=select, wait_ms=0 if info.is_image else 1))
+        add(WindowSink(f"{name} - facial emotion", (info.width, info.height),
+                       still=info.is_image))
     return sinks
 
 
 @one_line_errors(PROG)
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if not 0 <= args.smoothing < 1:
-        build_parser().error(f"--smoothing: expected a value in [0, 1), got {args.smoothing}")
-    setup_logging()
-    configure_tensorflow()
+    setup_logging(args.verbose)
+    if not args.no_display:
+        from ..video.window import window_unavailable
+
+        reason = window_unavailable()
+        if reason:  # before anything is written: OpenCV would abort the process (exit 134)
+            raise SourceError(f"cannot open a window: {reason}; use --no-display to run "
+                              "without one (with --output or --csv to keep the results)")
+    from ..runtime import configure_opencv, configure_tensorflow
+
+    configure_tensorflow(quiet=not args.verbose)
+    configure_opencv(quiet=not args.verbose)
     from ..annotators import BoxAnnotator, FpsAnnotator, LabelAnnotator, ProbabilityBarsAnnotator
-    from ..detection import EmotionDetector
+    from ..detection import EmotionDetector, detect_width_for
+    from ..model import DEFAULT_MODEL
     from ..video import FrameSource, run
 
-    detector = EmotionDetector(args.model, args.cascade, detect_width=args.detect_width or None,
-                               min_neighbors=args.min_neighbors, track=not args.no_track,
-                               smoothing=args.smoothing)
-    bars = ProbabilityBarsAnnotator()
-    annotators = [bars, BoxAnnotator(), LabelAnnotator(), FpsAnnotator()]  # boxes over the panel
+    check_paths(args, DEFAULT_MODEL)
+    # The panel first, so boxes and labels are drawn over it where they meet.
+    annotators = [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(), FpsAnnotator()]
     with contextlib.ExitStack() as stack:
         source = stack.enter_context(FrameSource(args.source))
-        sinks = make_sinks(args, source.info, detector.class_names, bars, stack)
-        progress = args.no_display and not source.info.live and not source.info.is_image
+        still = source.info.is_image
+        detector = EmotionDetector(
+            args.model, args.cascade, still=still, track=not args.no_track,
+            detect_width=detect_width_for(still, args.detect_width),
+            min_neighbors=args.min_neighbors, smoothing=args.smoothing,
+            full_scan_every=args.full_scan_every)
+        sinks = make_sinks(args, source, detector.class_names, stack)
+        info = source.info
+        progress = (args.no_display and not info.live and not info.is_image
+                    and sys.stderr.isatty())
         summary = run(source, detector.detect, annotators, sinks, progress=progress)
     print(summary.line())
     return 130 if summary.interrupted else 0

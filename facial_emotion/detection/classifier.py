@@ -2,16 +2,15 @@
 
 `model.predict` costs ~30 ms a call, almost all fixed overhead, and an eager call ~15 ms.
 The saved Keras model is converted once to LiteRT (cached on disk, keyed by the model file's
-hash), whose interpreter runs one face in a fraction of a millisecond. Without the
+hash, and checked against its own stored hash before each use, so a damaged cache is rebuilt
+rather than run), whose interpreter runs one face in a fraction of a millisecond. Without the
 `ai-edge-litert` package a `tf.function` traced for any batch size is used instead.
 The model itself scales the pixels, so both paths take raw 0-255 crops.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import logging
 import os
 from pathlib import Path
@@ -19,9 +18,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..cache import default_cache_dir
+from ..cache import default_cache_dir, read_cached, write_cached
+from ..files import sha256_file
 from ..labels import IMAGE_SIZE
 from ..model import DEFAULT_MODEL, class_names, load_classifier
+from ..model.litert import LiteRTRunner, convert_to_litert, litert_available
 
 log = logging.getLogger(__name__)
 
@@ -35,45 +36,21 @@ def crop_faces(gray: np.ndarray, boxes: np.ndarray, size: int = IMAGE_SIZE) -> n
     return crops
 
 
-class _LiteRTRunner:
-    """One interpreter per batch size seen, so a frame's faces always go in one invoke."""
-
-    def __init__(self, flatbuffer: bytes, interpreter_cls, threads: int):
-        self.flatbuffer, self.interpreter_cls, self.threads = flatbuffer, interpreter_cls, threads
-        self.by_batch: dict[int, tuple] = {}
-
-    def __call__(self, faces: np.ndarray) -> np.ndarray:
-        n = len(faces)
-        if n not in self.by_batch:
-            interpreter = self.interpreter_cls(model_content=self.flatbuffer, num_threads=self.threads)
-            input_index = interpreter.get_input_details()[0]["index"]
-            interpreter.resize_tensor_input(input_index, [n, IMAGE_SIZE, IMAGE_SIZE, 1])
-            interpreter.allocate_tensors()
-            self.by_batch[n] = (interpreter, input_index,
-                                interpreter.get_output_details()[0]["index"])
-        interpreter, input_index, output_index = self.by_batch[n]
-        interpreter.set_tensor(input_index, faces)
-        interpreter.invoke()
-        return interpreter.get_tensor(output_index).copy()
+# Part of the cache key: change it when the conversion changes, so old caches are not used.
+_LITERT_CACHE_FORMAT = "litert-float32-v1"
 
 
-def _litert_flatbuffer(model, model_path: Path, cache_dir: Path | None) -> bytes:
-    digest = hashlib.sha1(model_path.read_bytes()).hexdigest()[:16]
-    cached = Path(cache_dir or default_cache_dir()) / f"{model_path.stem}-{digest}.tflite"
-    if cached.is_file():
-        return cached.read_bytes()
-    import tensorflow as tf
-
-    log.info("converting %s to LiteRT once (cached in %s)", model_path.name, cached.parent)
-    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints every signature
-        flatbuffer = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        tmp.write_bytes(flatbuffer)
-        os.replace(tmp, cached)
-    except OSError as exc:
-        log.warning("could not cache the LiteRT model in %s (%s)", cached.parent, exc)
+def _cached_litert(model, model_path: Path, cache_dir: Path | None) -> bytes:
+    """The LiteRT flatbuffer of `model` (loaded from `model_path`), from the cache when it
+    is there and intact, else converted and cached."""
+    key = hashlib.sha256(f"{_LITERT_CACHE_FORMAT}|{sha256_file(model_path)}".encode())
+    name = f"{model_path.stem}-{key.hexdigest()[:16]}.tflite"
+    cached = Path(cache_dir or default_cache_dir()) / name
+    flatbuffer = read_cached(cached)
+    if flatbuffer is None:
+        log.info("converting %s to LiteRT once (cached in %s)", model_path.name, cached.parent)
+        flatbuffer = convert_to_litert(model)
+        write_cached(cached, flatbuffer)
     return flatbuffer
 
 
@@ -91,17 +68,12 @@ class EmotionClassifier:
         path = Path(model or DEFAULT_MODEL)
         self.model = load_classifier(path)
         self.class_names = class_names(self.model)
-        interpreter_cls = None
-        if backend != "tf":
-            try:
-                from ai_edge_litert.interpreter import Interpreter as interpreter_cls
-            except ImportError:
-                if backend == "litert":
-                    raise
-        if interpreter_cls is not None:
+        if backend == "litert" and not litert_available():
+            raise ValueError("backend litert needs the ai-edge-litert package, which is not "
+                             "installed: pip install ai-edge-litert, or use backend auto or tf")
+        if backend == "litert" or (backend == "auto" and litert_available()):
             self.backend = "litert"
-            self._forward = _LiteRTRunner(_litert_flatbuffer(self.model, path, cache_dir),
-                                          interpreter_cls, threads)
+            self._forward = LiteRTRunner(_cached_litert(self.model, path, cache_dir), threads)
         else:
             import tensorflow as tf
 

@@ -1,4 +1,14 @@
-"""Stable face ids across frames (greedy IoU matching) and per-id probability smoothing."""
+"""Stable face ids across frames (greedy IoU matching), confirmation of new faces before they
+are shown, and per-face probability smoothing.
+
+A box the cascade finds in one frame and never again is rarely a face (a mouth, a pattern on a
+shirt). So a new box starts as a candidate with no id, and is shown, with the next free id,
+only once it has been seen `confirm_hits` times within its first `confirm_window` frames.
+Candidates are matched only to the boxes that known faces leave over, so a short-lived false
+box can never take a real face's place, nor its id, and ids stay small. A box left over that
+lies mostly inside a known face's last box (its mouth, found while the face itself was
+missed) is part of that face and is not followed at all.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +17,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..results import Face
+from .boxes import INSIDE_FRACTION, intersection_matrix, iou_matrix
 
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection over union of every (x, y, w, h) box in `a` with every box in `b`."""
-    a = a[:, None, :].astype(np.float64)
-    b = b[None, :, :].astype(np.float64)
-    ix = np.clip(np.minimum(a[..., 0] + a[..., 2], b[..., 0] + b[..., 2])
-                 - np.maximum(a[..., 0], b[..., 0]), 0, None)
-    iy = np.clip(np.minimum(a[..., 1] + a[..., 3], b[..., 1] + b[..., 3])
-                 - np.maximum(a[..., 1], b[..., 1]), 0, None)
-    inter = ix * iy
-    union = a[..., 2] * a[..., 3] + b[..., 2] * b[..., 3] - inter
-    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+# An unmatched box inside a known face and smaller than this share of its area is a part of it.
+PART_OF_FACE_AREA = 0.5
 
 
 @dataclass
 class _Track:
     box: np.ndarray
     probabilities: np.ndarray
-    missed: int = 0
+    track_id: int | None = None  # None while it is a candidate, not yet confirmed
+    hits: int = 1                # frames it was seen in
+    age: int = 1                 # frames since it was first seen, that one included
+    missed: int = 0              # frames in a row it was not seen in
 
 
 @dataclass
@@ -35,15 +39,21 @@ class FaceTracker:
 
     iou_threshold: least overlap with a face's last box to count as the same face; higher
         starts new ids more readily.
-    max_missed: frames a face may go undetected before its id is dropped.
+    max_missed: frames a confirmed face may go undetected before its id is dropped.
     smoothing: weight of the past in the exponential moving average of probabilities,
         0 (no smoothing, labels follow every frame) to <1 (steadier, slower to change).
+    confirm_hits, confirm_window: a new face is shown once it has been seen in
+        `confirm_hits` of its first `confirm_window` frames (the first included), else
+        forgotten. Higher hides more false faces but shows real ones later; 1 shows every
+        box at once (right for still images, where there is no next frame).
     """
 
     iou_threshold: float = 0.3
     max_missed: int = 10
     smoothing: float = 0.6
-    _tracks: dict[int, _Track] = field(default_factory=dict, repr=False)
+    confirm_hits: int = 2
+    confirm_window: int = 3
+    _tracks: list[_Track] = field(default_factory=list, repr=False)
     _next_id: int = field(default=1, repr=False)
 
     def __post_init__(self):
@@ -53,47 +63,87 @@ class FaceTracker:
             raise ValueError(f"expected max_missed >= 0, got {self.max_missed}")
         if not 0 < self.iou_threshold <= 1:
             raise ValueError(f"expected iou_threshold in (0, 1], got {self.iou_threshold}")
+        if self.confirm_hits < 1:
+            raise ValueError(f"expected confirm_hits >= 1, got {self.confirm_hits}")
+        if self.confirm_window < self.confirm_hits:
+            raise ValueError(f"expected confirm_window >= confirm_hits ({self.confirm_hits}), "
+                             f"got {self.confirm_window}")
 
     def reset(self) -> None:
+        """Forget every face and candidate; ids start again at 1."""
         self._tracks.clear()
         self._next_id = 1
 
-    def update(self, faces: list[Face]) -> list[Face]:
-        """The same faces, in the same order, with track ids and smoothed probabilities."""
-        ids = list(self._tracks)
-        boxes = np.array([f.box for f in faces], dtype=np.float64).reshape(-1, 4)
-        previous = np.array([self._tracks[i].box for i in ids], dtype=np.float64).reshape(-1, 4)
-        assigned = self._match(iou_matrix(boxes, previous), ids)
-        result = []
-        for box, face, track_id in zip(boxes, faces, assigned):
-            if track_id is None:
-                track_id, self._next_id = self._next_id, self._next_id + 1
-                self._tracks[track_id] = _Track(box, face.probabilities)
-            else:
-                track = self._tracks[track_id]
-                track.box, track.missed = box, 0
-                track.probabilities = (self.smoothing * track.probabilities
-                                       + (1 - self.smoothing) * face.probabilities)
-            result.append(Face(face.box, self._tracks[track_id].probabilities, track_id,
-                               face.class_names))
-        seen = set(assigned)
-        for track_id in ids:
-            if track_id not in seen:
-                self._tracks[track_id].missed += 1
-                if self._tracks[track_id].missed > self.max_missed:
-                    del self._tracks[track_id]
-        return result
+    @property
+    def boxes(self) -> np.ndarray:
+        """float (N, 4) last boxes of every face followed, candidates included: where to look
+        for them in the next frame."""
+        return np.array([track.box for track in self._tracks], dtype=np.float64).reshape(-1, 4)
 
-    def _match(self, iou: np.ndarray, ids: list[int]) -> list[int | None]:
-        """Greedy global matching, best overlap first, so neighbours never swap ids."""
-        assigned: list[int | None] = [None] * iou.shape[0]
-        if iou.size:
-            taken = set()
-            for flat in np.argsort(-iou, axis=None):
-                face, track = np.unravel_index(flat, iou.shape)
-                if iou[face, track] < self.iou_threshold:
-                    break
-                if assigned[face] is None and track not in taken:
-                    assigned[face] = ids[track]
-                    taken.add(track)
-        return assigned
+    def update(self, faces: list[Face]) -> list[Face]:
+        """The confirmed faces among `faces`, in their order, with track ids and smoothed
+        probabilities. Candidates are left out until confirmed."""
+        boxes = np.array([f.box for f in faces], dtype=np.float64).reshape(-1, 4)
+        assigned: list[_Track | None] = [None] * len(faces)
+        # Known faces pick their boxes first; candidates only get what is left.
+        self._match(boxes, [t for t in self._tracks if t.track_id is not None], assigned)
+        self._match(boxes, [t for t in self._tracks if t.track_id is None], assigned)
+        seen = {id(track) for track in assigned if track is not None}
+        for track in self._tracks:
+            track.age += 1
+            if id(track) not in seen:
+                track.missed += 1
+        part_of_a_face = self._inside_known_faces(boxes, assigned)
+        for i, (box, face) in enumerate(zip(boxes, faces)):
+            track = assigned[i]
+            if track is None:
+                if not part_of_a_face[i]:
+                    assigned[i] = _Track(box, face.probabilities)
+                    self._tracks.append(assigned[i])
+                continue
+            track.box, track.missed, track.hits = box, 0, track.hits + 1
+            track.probabilities = (self.smoothing * track.probabilities
+                                   + (1 - self.smoothing) * face.probabilities)
+        for track in assigned:  # in input order, so ids handed out together go left to right
+            if track is not None and track.track_id is None and track.hits >= self.confirm_hits:
+                track.track_id, self._next_id = self._next_id, self._next_id + 1
+        self._tracks = [t for t in self._tracks if self._alive(t)]
+        return [Face(face.box, track.probabilities, track.track_id, face.class_names)
+                for face, track in zip(faces, assigned)
+                if track is not None and track.track_id is not None]
+
+    def _inside_known_faces(self, boxes: np.ndarray, assigned: list[_Track | None]) -> np.ndarray:
+        """For each box: True when it is unmatched, mostly inside a known face's box and less
+        than half its size (a part of it; a face that moved is about as big as before)."""
+        known = np.array([t.box for t in self._tracks if t.track_id is not None]).reshape(-1, 4)
+        if not len(known) or not len(boxes):
+            return np.zeros(len(boxes), dtype=bool)
+        area = boxes[:, 2] * boxes[:, 3]
+        inside = np.divide(intersection_matrix(boxes, known), area[:, None],
+                           out=np.zeros((len(boxes), len(known))), where=area[:, None] > 0)
+        smaller = area[:, None] < PART_OF_FACE_AREA * (known[:, 2] * known[:, 3])[None, :]
+        part = ((inside > INSIDE_FRACTION) & smaller).any(axis=1)
+        return part & np.array([track is None for track in assigned])
+
+    def _alive(self, track: _Track) -> bool:
+        if track.track_id is not None:
+            return track.missed <= self.max_missed
+        # A candidate lives while it can still reach confirm_hits within its window.
+        return track.hits + (self.confirm_window - track.age) >= self.confirm_hits
+
+    def _match(self, boxes: np.ndarray, tracks: list[_Track],
+               assigned: list[_Track | None]) -> None:
+        """Greedy global matching of `tracks` to the unassigned boxes, best overlap first, so
+        neighbours never swap ids."""
+        free = [i for i, track in enumerate(assigned) if track is None]
+        if not free or not tracks:
+            return
+        iou = iou_matrix(boxes[free], np.array([t.box for t in tracks]))
+        taken = set()
+        for flat in np.argsort(-iou, axis=None, kind="stable"):
+            row, col = np.unravel_index(flat, iou.shape)
+            if iou[row, col] < self.iou_threshold:
+                break
+            if assigned[free[row]] is None and col not in taken:
+                assigned[free[row]] = tracks[col]
+                taken.add(col)

@@ -49,6 +49,12 @@ class RunCheckpoints(keras.callbacks.Callback):
         self.data_hash = None  # FER2013.content_hash() of the data the run trains on
         self._epoch_started = None
 
+    @classmethod
+    def for_run(cls, run_dir: Path, epochs: int, swa_epochs: int) -> "RunCheckpoints":
+        """The checkpoints of a run of `epochs` epochs that keeps its last `swa_epochs` for
+        weight averaging (0 keeps none)."""
+        return cls(run_dir, snapshot_after=epochs - swa_epochs if swa_epochs else None)
+
     # -- paths -----------------------------------------------------------------------------
     def epoch_path(self, epoch: int) -> Path:
         return self.run_dir / "checkpoints" / f"epoch_{epoch:03d}.keras"
@@ -70,26 +76,34 @@ class RunCheckpoints(keras.callbacks.Callback):
         return self.run_dir / LOG_FILE
 
     def snapshots(self, last: int) -> dict[int, Path]:
-        """{epoch: path} for the kept snapshots among the run's final `last` epochs."""
+        """{epoch: path} for the kept snapshots among the run's final `last` epochs.
+
+        Only files that exist: a run whose --swa-epochs grew after those epochs were trained
+        has fewer snapshots than asked for.
+        """
         epochs = range(max(self.epochs_done - last, 0) + 1, self.epochs_done + 1)
-        return {n: self.epoch_path(n) for n in epochs if self._keeps_snapshot(n)}
+        paths = {n: self.epoch_path(n) for n in epochs if self._keeps_snapshot(n)}
+        return {n: path for n, path in paths.items() if path.is_file()}
 
     def _keeps_snapshot(self, epoch: int) -> bool:
         return self.snapshot_after is not None and epoch > self.snapshot_after
 
     # -- resuming --------------------------------------------------------------------------
-    def read_state(self) -> None:
-        """Load the committed epoch, best score and training time from state.json, and clear
-        whatever a killed process left after that commit."""
+    def read_state(self, clean: bool = True) -> None:
+        """Load the committed epoch, best score and training time from state.json, and (if
+        `clean`) clear whatever a killed process left after that commit. Only the process
+        that trains the run may clean: a reader (an analysis script) must pass clean=False."""
         if not self.state_path.is_file():
-            raise RunError(f"nothing to resume in {self.run_dir}: it has no {STATE_FILE} "
-                           f"(no epoch finished)")
+            raise RunError(f"nothing to resume in {self.run_dir}: it has no {STATE_FILE}, so no "
+                           f"epoch finished; start the run again with --overwrite")
         try:
             state = json.loads(self.state_path.read_text())
             self.epochs_done, self.best = int(state["epochs_done"]), float(state["best"])
             self.best_epoch = int(state["best_epoch"])
             self.seconds = float(state.get("seconds", 0.0))
             self.data_hash = state.get("data_sha256")
+            if not 1 <= self.best_epoch <= self.epochs_done:
+                raise ValueError("epochs out of range")
         except (ValueError, KeyError, TypeError):
             raise RunError(f"{self.state_path} is damaged: restore it, or start the run again "
                            f"with --overwrite") from None
@@ -97,15 +111,26 @@ class RunCheckpoints(keras.callbacks.Callback):
             if not path.is_file():
                 raise RunError(f"{self.state_path} names {path.relative_to(self.run_dir)}, "
                                f"which is missing: restore it, or start again with --overwrite")
-        self._clear_uncommitted()
+        if clean:
+            self._clear_uncommitted()
 
     def restore(self) -> keras.Model:
-        """The committed last epoch's model, optimizer state included."""
-        self.read_state()
+        """The committed last epoch's model, optimizer state included (after `read_state`)."""
+        if not self.epochs_done:
+            self.read_state()
         try:
             return load_classifier(self.last_path, compile=True)
         except ValueError as exc:
-            raise RunError(f"{exc}; restore it, or start again with --overwrite") from None
+            raise RunError(f"{exc}; the run cannot resume from it: restore it, or start "
+                           f"again with --overwrite") from None
+
+    def committed_epoch(self) -> int:
+        """The epoch state.json names now, read from disk: after an interruption the file,
+        not this object, says what was saved."""
+        try:
+            return int(json.loads(self.state_path.read_text())["epochs_done"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return self.epochs_done
 
     def _clear_uncommitted(self) -> None:
         keep = self._kept_files()
@@ -120,17 +145,22 @@ class RunCheckpoints(keras.callbacks.Callback):
         self._truncate_log()
 
     def _truncate_log(self) -> None:
-        """Drop log rows of epochs after the committed one (written before a kill)."""
+        """Drop log rows of epochs after the committed one (written before a kill), and any
+        row or header that a kill cut short."""
         if not self.log_path.is_file():
             return
         with open(self.log_path, newline="") as f:
-            rows = [r for r in csv.DictReader(f) if r.get("epoch", "").isdigit()]
-        kept = [r for r in rows if int(r["epoch"]) <= self.epochs_done]
-        if len(kept) != len(rows):
+            text = f.read()
+        reader = csv.DictReader(text.splitlines())
+        rows = list(reader)
+        kept = [r for r in rows if (r.get("epoch") or "").isdigit()
+                and int(r["epoch"]) <= self.epochs_done]
+        if (len(kept) != len(rows) or tuple(reader.fieldnames or ()) != LOG_FIELDS
+                or not text.endswith("\n")):
             self._write_log(kept)
 
     def _write_log(self, rows) -> None:
-        lines = [",".join(LOG_FIELDS)] + [",".join(str(r.get(k, "")) for k in LOG_FIELDS)
+        lines = [",".join(LOG_FIELDS)] + [",".join(r.get(k) or "" for k in LOG_FIELDS)
                                           for r in rows]
         atomic_write_text(self.log_path, "\n".join(lines) + "\n")
 
@@ -160,10 +190,12 @@ class RunCheckpoints(keras.callbacks.Callback):
             log.info("epoch %d: %s improved from %.4f to %.4f", epochs_done, self.monitor,
                      best, value)
             best, best_epoch = float(value), epochs_done
+        elif not best_epoch:  # no score yet (NaN): the manifest must still name a best file
+            best_epoch = epochs_done
         self._commit(epochs_done, best, best_epoch, seconds)
 
     def _append_log(self, epoch: int, logs: dict) -> None:
-        new = not self.log_path.is_file()
+        new = not self.log_path.is_file() or self.log_path.stat().st_size == 0
         with open(self.log_path, "a", newline="") as f:
             if new:
                 f.write(",".join(LOG_FIELDS) + "\n")

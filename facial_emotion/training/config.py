@@ -118,21 +118,48 @@ class TrainConfig:
 
     @classmethod
     def load(cls, path: Path) -> "TrainConfig":
-        """Read a run's config.json; a damaged or foreign one raises RunError naming it."""
+        """Read a run's config.json; a damaged or foreign one raises RunError naming it and
+        saying what to do."""
+        fix = "restore it, or start the run again with --overwrite"
         try:
             fields = json.loads(Path(path).read_text())
         except OSError as exc:
             raise RunError(f"{path}: cannot read it ({exc.strerror})") from None
         except ValueError:
-            raise RunError(f"{path} is damaged (not valid JSON): restore it, or start the run "
-                           f"again with --overwrite") from None
+            raise RunError(f"{path} is damaged (not valid JSON, perhaps cut short): {fix}") from None
         if not isinstance(fields, dict):
-            raise RunError(f"{path} is damaged: expected a JSON object, got {type(fields).__name__}")
+            raise RunError(f"{path} is damaged: expected a JSON object, got "
+                           f"{type(fields).__name__}: {fix}")
         unknown = sorted(set(fields) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
-            raise RunError(f"{path}: unknown setting(s) {', '.join(unknown)}; was it written "
-                           f"by another version of this tool?")
+            raise RunError(f"{path}: unknown setting(s) {', '.join(unknown)}; it was written by "
+                           f"another version of this tool, or edited: resume with that version, "
+                           f"remove the setting(s), or start again with --overwrite")
+        defaults = cls()
+        for name, value in fields.items():
+            kind = _json_kind(getattr(defaults, name))
+            if not _is_kind(value, kind):
+                raise RunError(f"{path} is damaged: expected {name} to be {kind}, got "
+                               f"{value!r}: {fix}")
         try:
             return cls(**fields)
         except (TypeError, ValueError) as exc:
-            raise RunError(f"{path} is damaged: {exc}") from None
+            raise RunError(f"{path} is damaged: {exc}: {fix}") from None
+
+
+def _json_kind(default) -> str:
+    for kind, python in (("true or false", bool), ("a whole number", int), ("a number", float),
+                         ("a string", str)):
+        if isinstance(default, python):
+            return kind
+    raise TypeError(f"expected a JSON-able default, got {default!r}")
+
+
+def _is_kind(value, kind: str) -> bool:
+    if kind == "true or false":
+        return isinstance(value, bool)
+    if kind == "a whole number":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "a number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str)

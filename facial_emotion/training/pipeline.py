@@ -29,6 +29,15 @@ def affine_matrices(angle, zoom, shift_x, shift_y, size: int) -> tf.Tensor:
     return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
 
 
+def resample(images: tf.Tensor, angle, zoom, shift_x, shift_y) -> tf.Tensor:
+    """Rotate, zoom and shift each image of a (N, H, W, C) float batch (see `affine_matrices`)
+    in one bilinear resampling, filling the borders by reflection."""
+    matrices = affine_matrices(angle, zoom, shift_x, shift_y, images.shape[1])
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=matrices, output_shape=tf.shape(images)[1:3],
+        fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
+
+
 def augment(images: tf.Tensor, config: TrainConfig, seed: tf.Tensor) -> tf.Tensor:
     """Face-safe augmentation of a batch of raw pixels (N, H, W, 1), float32 0-255.
 
@@ -47,13 +56,9 @@ def augment(images: tf.Tensor, config: TrainConfig, seed: tf.Tensor) -> tf.Tenso
     flip = tf.random.stateless_uniform([n], seeds[0]) < 0.5
     images = tf.where(flip[:, None, None, None], tf.reverse(images, axis=[2]), images)
     if config.rotation_deg or config.zoom or config.shift:
-        matrices = affine_matrices(uniform(1, math.radians(config.rotation_deg)),
-                                   1.0 + uniform(2, config.zoom),
-                                   uniform(3, config.shift * size), uniform(4, config.shift * size),
-                                   size)
-        images = tf.raw_ops.ImageProjectiveTransformV3(
-            images=images, transforms=matrices, output_shape=tf.shape(images)[1:3],
-            fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
+        images = resample(images, uniform(1, math.radians(config.rotation_deg)),
+                          1.0 + uniform(2, config.zoom),
+                          uniform(3, config.shift * size), uniform(4, config.shift * size))
     if config.brightness or config.contrast:
         gain = 1.0 + uniform(5, config.contrast)[:, None, None, None]
         offset = 255.0 * tf.random.stateless_uniform([n, 1, 1, 1], seeds[6],
@@ -85,21 +90,39 @@ def make_dataset(split: Split, batch_size: int, config: TrainConfig | None = Non
     """Batches of (float32 pixels 0-255, one-hot float32 targets).
 
     For training the batches are shuffled, augmented and repeated without end: fit it with
-    `steps_per_epoch(split, batch_size)`. Each batch's augmentation is drawn from (seed, the
-    batch's index since epoch 1), so every epoch sees fresh transforms and a resumed run
-    (`initial_epoch`) draws the ones it would have drawn without the interruption.
+    `steps_per_epoch(split, batch_size)`. Epoch e's order is a permutation drawn from
+    (seed, e), and each batch's augmentation from (seed, the batch's index since epoch 1), so
+    every epoch sees a fresh order and fresh transforms, and a run resumed at `initial_epoch`
+    sees exactly the batches it would have seen without the interruption.
     """
     targets = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels]
-    ds = tf.data.Dataset.from_tensor_slices((split.images, targets))
-    if training:
-        ds = ds.shuffle(len(split), seed=config.seed + initial_epoch, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32), y),
-                                  num_parallel_calls=tf.data.AUTOTUNE)
-    if training:
-        first = initial_epoch * steps_per_epoch(split, batch_size)
-        ds = ds.repeat().enumerate(start=first).map(
-            lambda i, batch: _augment_batch(batch, i, config), num_parallel_calls=tf.data.AUTOTUNE)
+    if not training:
+        ds = tf.data.Dataset.from_tensor_slices((split.images, targets)).batch(batch_size)
+        return ds.map(_to_float, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    images, targets = tf.constant(split.images), tf.constant(targets)
+    n = len(split)
+
+    def epoch_batches(epoch):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(config.seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    first = initial_epoch * steps_per_epoch(split, batch_size)
+    ds = (tf.data.Dataset.range(initial_epoch, _NO_END).flat_map(epoch_batches)
+          .map(lambda index: (tf.gather(images, index), tf.gather(targets, index)),
+               num_parallel_calls=tf.data.AUTOTUNE)
+          .map(_to_float, num_parallel_calls=tf.data.AUTOTUNE)
+          .enumerate(start=first)
+          .map(lambda i, batch: _augment_batch(batch, i, config),
+               num_parallel_calls=tf.data.AUTOTUNE))
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+_NO_END = 2 ** 62  # epochs: Dataset.range needs an end
+
+
+def _to_float(images, targets):
+    return tf.cast(images, tf.float32), targets
 
 
 def _augment_batch(batch, index, config: TrainConfig):

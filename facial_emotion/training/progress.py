@@ -16,13 +16,15 @@ log = logging.getLogger(__name__)
 class EpochProgress(keras.callbacks.Callback):
     """A tqdm bar over the batches of each epoch (on a terminal only) and an epoch summary line.
 
-    On a pipe or a log file the bar is skipped, so logs stay one line per epoch.
+    On a pipe or a log file the bar is skipped, so logs stay one line per epoch. The bar is
+    redrawn at most every `refresh_seconds`.
     """
 
-    def __init__(self, steps: int, epochs: int, stream=None):
+    def __init__(self, steps: int, epochs: int, stream=None, refresh_seconds: float = 0.2):
         super().__init__()
         self.steps, self.epochs = steps, epochs
         self.stream = stream or sys.stderr
+        self.refresh_seconds = refresh_seconds
         self._bar = None
         self._started = 0.0
 
@@ -30,13 +32,17 @@ class EpochProgress(keras.callbacks.Callback):
         self._started = time.perf_counter()
         self._bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}",
                          unit="batch", leave=False, file=self.stream,
-                         disable=not _is_terminal(self.stream), dynamic_ncols=True)
+                         disable=not _is_terminal(self.stream), dynamic_ncols=True,
+                         mininterval=self.refresh_seconds)
 
     def on_train_batch_end(self, batch, logs=None):
-        self._bar.update(1)
         if logs and "loss" in logs and batch % 10 == 0:
             self._bar.set_postfix(loss=f"{float(logs['loss']):.3f}",
                                   acc=f"{float(logs.get('accuracy', 0)):.3f}", refresh=False)
+        self._bar.update(1)
+        if batch + 1 >= self.steps:
+            # Gone before validation and the checkpoint's log lines, which would land on it.
+            self._bar.close()
 
     def on_epoch_end(self, epoch, logs=None):
         self._bar.close()

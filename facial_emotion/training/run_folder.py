@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import RunError
+from ..files import remove_stale_temp_files
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,12 @@ def locked(run_dir: Path) -> Iterator[None]:
     except ImportError:  # Windows: no advisory locks; run without one
         yield
         return
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with open(run_dir / LOCK_FILE, "a+") as f:
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        f = open(run_dir / LOCK_FILE, "a+")
+    except OSError as exc:  # a read-only or full filesystem, a file in the way
+        raise _cannot_write(run_dir, exc) from exc
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -39,19 +44,29 @@ def locked(run_dir: Path) -> Iterator[None]:
             holder = f.read().strip() or "another process"
             raise RunError(f"{run_dir} is in use by {holder}: wait for it to finish, or "
                            f"pick another --out") from None
-        f.seek(0)
-        f.truncate()
-        f.write(f"process {os.getpid()}\n")
-        f.flush()
+        try:
+            f.seek(0)
+            f.truncate()
+            f.write(f"process {os.getpid()}\n")  # for the message above, in another process
+            f.flush()
+        except OSError as exc:
+            raise _cannot_write(run_dir, exc) from exc
         try:
             yield
         finally:
-            f.truncate(0)
+            with contextlib.suppress(OSError):
+                f.truncate(0)
+
+
+def _cannot_write(run_dir: Path, exc: OSError) -> OSError:
+    return OSError(exc.errno, f"cannot write there ({exc.strerror or exc})", str(run_dir))
 
 
 def prepare_new_run(run_dir: Path, overwrite: bool) -> None:
     """Make sure a new run may write `run_dir`: refuse one holding a run unless `overwrite`,
     which deletes that run's files (and only those)."""
+    for path in remove_stale_temp_files(run_dir):
+        log.info("removed %s, left by an interrupted save", path)
     existing = [name for name in RUN_FILES if (run_dir / name).exists()]
     if not existing:
         return

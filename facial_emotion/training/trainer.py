@@ -112,8 +112,7 @@ def train(config: TrainConfig, *, resume: bool = False, overwrite: bool = False,
     with locked(run_dir):
         if not resume:
             prepare_new_run(run_dir, overwrite)
-        checkpoints = RunCheckpoints(run_dir, snapshot_after=(
-            config.epochs - config.swa_epochs if config.swa_epochs else None))
+        checkpoints = RunCheckpoints.for_run(run_dir, config.epochs, config.swa_epochs)
         if resume:
             checkpoints.read_state()
         data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows)
@@ -131,6 +130,8 @@ def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints, resume:
 
     An interruption keeps the last committed epoch as it is: a half-trained epoch is dropped.
     """
+    if checkpoints.epochs_done >= config.epochs:
+        return True
     keras.utils.set_random_seed(config.seed + checkpoints.epochs_done)
     strategy = make_strategy(config.strategy)
     replicas = strategy.num_replicas_in_sync
@@ -156,9 +157,7 @@ def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints, resume:
         callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.patience,
                                                        mode="max"))
     if config.ema:
-        callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
-    if checkpoints.epochs_done >= config.epochs:
-        return True
+        callbacks.insert(0, swap_ema_weights(resumed=resume))
     try:
         model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps,
                   initial_epoch=checkpoints.epochs_done, callbacks=callbacks,
@@ -166,9 +165,24 @@ def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints, resume:
                   verbose=0)
     except KeyboardInterrupt:
         log.warning("interrupted: epoch %d is the last one saved in %s; continue with --resume",
-                    checkpoints.epochs_done, checkpoints.run_dir)
+                    checkpoints.committed_epoch(), checkpoints.run_dir)
         return False
     return True
+
+
+def swap_ema_weights(resumed: bool) -> keras.callbacks.Callback:
+    """SwapEMAWeights, which puts the averaged weights in the model for validation and for the
+    checkpoint saved at each epoch's end, and the training weights back at the next start.
+
+    A checkpoint therefore holds the average as the model's weights and the training weights
+    in the optimizer's average slots. After a resume the callback must know that, so that
+    the first epoch swaps them back instead of training the average. (At the last epoch of
+    a fit, Keras copies the average into both; a finished run resumed with more --epochs
+    goes on from the average, the only weights left.)
+    """
+    swap = keras.callbacks.SwapEMAWeights(swap_on_epoch=True)
+    swap._ema_weights_in_model = resumed  # no public setter in Keras 3.15
+    return swap
 
 
 def finish(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints) -> TrainResult:

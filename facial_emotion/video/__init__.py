@@ -1,8 +1,15 @@
-"""Video I/O: frame sources, sinks, and the loop that joins them."""
+"""Video I/O: frame sources, sinks (files, data, the window), and the loop that joins them."""
 
-from .runner import RunSummary, run
-from .sinks import CsvSink, ImageFileSink, JsonlSink, Sink, VideoFileSink, WindowSink
+from .keys import FaceKeys, Quit, Select
+from .outputs import PendingFile, check_distinct
+from .runner import FpsMeter, RunSummary, annotate, run
+from .sinks import CsvSink, ImageFileSink, JsonlSink, Sink, VideoFileSink, face_record
 from .sources import FrameSource, VideoInfo
+from .summary import EmotionTally, SummarySink
+from .timeline import TimelineSink
+from .window import WindowSink, window_unavailable
 
-__all__ = ["CsvSink", "FrameSource", "ImageFileSink", "JsonlSink", "RunSummary", "Sink",
-           "VideoFileSink", "VideoInfo", "WindowSink", "run"]
+__all__ = ["CsvSink", "EmotionTally", "FaceKeys", "FpsMeter", "FrameSource", "ImageFileSink",
+           "JsonlSink", "PendingFile", "Quit", "RunSummary", "Select", "Sink", "SummarySink",
+           "TimelineSink", "VideoFileSink", "VideoInfo", "annotate", "check_distinct",
+           "WindowSink", "face_record", "run", "window_unavailable"]

@@ -1,83 +1,135 @@
-"""The one loop that joins a source, the detector, the annotators and the sinks."""
+"""The one loop that joins a source, the detector, the annotators and the sinks.
+
+Per frame it builds one frozen FrameResult (index, time, frame, faces, fps, selected id),
+has the annotators draw it on a copy of the frame, and hands the annotated result to every
+sink. It owns the state that spans frames: the FPS meter and which face is selected.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
 from tqdm import tqdm
 
-from ..annotators import FpsAnnotator
-from ..results import Face
 from ..frames import to_bgr
-from .sources import FrameSource
+from ..results import FrameResult
+from .keys import Quit, Select
 from .sinks import Sink
+from .sources import FrameSource
+from .summary import EmotionTally
+
+
+class FpsMeter:
+    """A smoothed processing rate: `update(now)` once a frame, with the time in seconds.
+
+    smoothing: weight of the past in an exponential moving average of 1 / (frame interval);
+    towards 1 the reading is steadier but slower to follow a change, 0 shows every frame's
+    own rate. The rate is None until two frames have been timed.
+    """
+
+    def __init__(self, smoothing: float = 0.9):
+        if not 0 <= smoothing < 1:
+            raise ValueError(f"expected smoothing in [0, 1), got {smoothing}")
+        self.smoothing = smoothing
+        self.reset()
+
+    def reset(self) -> None:
+        self.fps: float | None = None
+        self._last: float | None = None
+
+    def update(self, now: float) -> float | None:
+        if self._last is not None and now > self._last:
+            rate = 1.0 / (now - self._last)
+            self.fps = rate if self.fps is None else (
+                self.smoothing * self.fps + (1 - self.smoothing) * rate)
+        self._last = now
+        return self.fps
 
 
 @dataclass
 class RunSummary:
+    """What a run did, for the one line printed at its end."""
+
     frames: int = 0
     frames_with_faces: int = 0
     faces: int = 0
     seconds: float = 0.0
     interrupted: bool = False
-    _totals: dict = field(default_factory=lambda: defaultdict(lambda: 0.0), repr=False)
-    _names: tuple[str, ...] = ()
+    tally: EmotionTally = field(default_factory=EmotionTally, repr=False)
 
-    def add(self, faces: list[Face]) -> None:
+    def add(self, result: FrameResult) -> None:
         self.frames += 1
-        self.frames_with_faces += bool(faces)
-        self.faces += len(faces)
-        for face in faces:
-            self._totals[face.track_id] = self._totals[face.track_id] + face.probabilities
-            self._names = face.class_names
+        self.frames_with_faces += bool(result.faces)
+        self.faces += len(result.faces)
+        self.tally.update(result)
 
     @property
     def fps(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
-    def dominant(self) -> dict[int | None, str]:
-        """The emotion with the highest summed probability, per face id (None when untracked)."""
-        return {track_id: self._names[int(np.argmax(total))]
-                for track_id, total in self._totals.items()}
-
     def line(self) -> str:
         dominant = ", ".join(f"#{i} {label}" if i is not None else label
-                             for i, label in sorted(self.dominant().items(), key=lambda kv: kv[0] or 0))
+                             for i, label in self.tally.dominant().items())
         return (f"{self.frames} frames, {self.frames_with_faces} with a face, {self.faces} faces, "
                 f"{self.fps:.1f} fps; dominant emotion: {dominant or 'none'}"
                 + (" (interrupted)" if self.interrupted else ""))
 
 
+def annotate(result: FrameResult, annotators) -> FrameResult:
+    """`result` with its frame replaced by a BGR copy the annotators drew on, in order.
+
+    The copy keeps `result.frame` as it came from the source, so the same result can be
+    drawn again (a still image re-shown with another face selected).
+    """
+    scene = to_bgr(result.frame)
+    if scene is result.frame:
+        scene = scene.copy()
+    for annotator in annotators:
+        scene = annotator.annotate(scene, result)
+    return dataclasses.replace(result, frame=scene)
+
+
 def run(source: FrameSource, detect, annotators, sinks: list[Sink], *,
-        progress: bool = False, clock=time.perf_counter) -> RunSummary:
+        progress: bool = False, clock=time.perf_counter,
+        fps_meter: FpsMeter | None = None) -> RunSummary:
     """Detect, annotate and write every frame of `source` until it ends or a sink asks to stop.
 
-    detect: frame -> list[Face] (e.g. EmotionDetector.detect). Frames without faces are
-    annotated and written like any other, so an output video keeps the input's frame count.
-    Ctrl-C stops the loop cleanly; the caller's `with` blocks then close the sinks.
+    detect: frame -> faces (e.g. EmotionDetector.detect). annotators: objects with
+    `annotate(scene, result)`. Frames without faces are annotated and written like any
+    other, so an output video keeps the input's frame count. A sink's Quit request stops
+    the loop once the frame is written everywhere; a Select request picks the face whose
+    bars are shown from the next frame on (for a still image, the image is drawn again
+    with it and shown to that sink alone). Ctrl-C stops the loop cleanly; the caller's
+    `with` blocks then close the sinks, which keeps what they wrote.
     """
     summary = RunSummary()
     info = source.info
-    fps_meter = next((a for a in annotators if isinstance(a, FpsAnnotator)), None)
+    meter = fps_meter or FpsMeter()
+    selected_id: int | None = None
     bar = tqdm(total=info.frame_count, unit="frame", disable=not progress, leave=False)
     started = clock()
     try:
         for index, frame in enumerate(source):
-            faces = detect(frame)
-            summary.add(faces)
-            if fps_meter:
-                fps_meter.tick(clock())
-            scene = to_bgr(frame)  # annotators draw in colour, in place
-            for annotator in annotators:
-                scene = annotator.annotate(scene, faces)
-            time_s = clock() - started if info.live else index / info.fps if info.fps else 0.0
+            faces = tuple(detect(frame))
+            now = clock()
+            time_s = now - started if info.live else index / info.fps if info.fps else 0.0
+            result = FrameResult(index, time_s, frame, faces, meter.update(now), selected_id)
+            summary.add(result)
+            annotated = annotate(result, annotators)
+            stop = False
             for sink in sinks:
-                sink.write(scene, faces, index, time_s)
+                request = sink.write(annotated)
+                while isinstance(request, Select):
+                    selected_id = request.track_id
+                    if not info.is_image:
+                        break
+                    request = sink.write(annotate(
+                        dataclasses.replace(result, selected_id=selected_id), annotators))
+                stop |= isinstance(request, Quit)
             bar.update()
-            if any(sink.stop_requested for sink in sinks):
+            if stop:
                 break
     except KeyboardInterrupt:
         summary.interrupted = True

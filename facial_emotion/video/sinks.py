@@ -1,151 +1,290 @@
-"""Sinks consume what the loop produces. Each has `write(scene, faces, index, time_s)` and
-`close()`, and is a context manager, so an interrupted run still closes every file properly.
+"""Sinks consume what the loop produces: one FrameResult per frame, whose `frame` is the
+annotated scene (BGR). Media sinks store the scene; data sinks store one record per face.
 
-Media sinks store the annotated scene (BGR); data sinks store one record per face.
+Each sink has `write(result)`, `close()` and `discard()`, and is a context manager. Files
+are written beside their target under a temporary name (see outputs.py). `close()` keeps
+what was written: it finishes the file and renames it into place, so Ctrl-C keeps the
+frames done so far in a properly closed file. Leaving the `with` block on an error calls
+`discard()` instead, which deletes the temporary file: a failed run never leaves half a
+file presented as a result. A sink that was never written to keeps nothing.
+
+`write` returns None, or a request from the user (see keys.py) for the loop to act on.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
+import shutil
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from ..results import Face
 from ..errors import SourceError
 from ..frames import to_bgr
-from .sources import VideoInfo
+from ..results import Face, FrameResult
+from ..runtime import native_stderr_hidden
+from .keys import Request
+from .outputs import PendingFile, checked_target, write_error
+from .sources import IMAGE_SUFFIXES, VideoInfo
 
+# The codec for each video container OpenCV's FFmpeg backend writes.
 FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
+# Below this much free space a video that failed to finish is blamed on a full disk.
+LOW_SPACE_BYTES = 1 << 20
 
 
 class Sink:
-    stop_requested = False  # a window sets this when the user presses q or Esc
+    """Base class: subclasses implement `write`, and `close`/`discard` when they hold files."""
 
-    def write(self, scene: np.ndarray, faces: list[Face], index: int, time_s: float) -> None:
+    written = 0  # frames written so far
+
+    def write(self, result: FrameResult) -> Request | None:
         raise NotImplementedError
 
     def close(self) -> None:
-        pass
+        """Finish and keep what was written."""
+
+    def discard(self) -> None:
+        """Drop what was written; the target is left as it was before the run."""
+        self.close()
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # Ctrl-C outside the loop's own handling still keeps what was written.
+        if exc_type is None or issubclass(exc_type, KeyboardInterrupt):
+            self.close()
+        else:
+            self.discard()
 
 
-def _writable(path: Path) -> Path:
-    path = Path(path)
-    if path.is_dir() or not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
-        raise SourceError(f"cannot write {path}: its folder does not exist or is not writable")
-    return path
+class _FileSink(Sink):
+    """A sink that writes one file through a PendingFile."""
 
+    def __init__(self, path: str | os.PathLike):
+        self.path = checked_target(path)
+        self.pending: PendingFile | None = None
+        self.written = 0
 
-class VideoFileSink(Sink):
-    """Annotated frames to a video with the input's size and fps (mp4v for .mp4, MJPG for .avi)."""
+    def _open(self) -> Path:
+        self.pending = PendingFile(self.path)
+        return self.pending.tmp
 
-    def __init__(self, path: str | os.PathLike, info: VideoInfo):
-        self.path = _writable(path)
-        fourcc = FOURCC.get(self.path.suffix.lower())
-        if fourcc is None:
-            raise SourceError(f"cannot write {self.path}: expected a video suffix "
-                              f"({', '.join(FOURCC)}) or an image suffix")
-        self.size = (info.width, info.height)
-        self.writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*fourcc),
-                                      info.fps or 1.0, self.size)  # a still image has no fps
-        if not self.writer.isOpened():
-            raise SourceError(f"cannot write {self.path}: OpenCV could not open a video writer")
+    def _finish(self) -> None:
+        """Complete the temporary file before it is renamed; raise OSError on failure."""
 
-    def write(self, scene, faces, index, time_s) -> None:
-        self.writer.write(to_bgr(scene))
+    def _release(self) -> None:
+        """Let go of open handles without raising."""
 
     def close(self) -> None:
+        if self.pending is None:
+            return
+        try:
+            if self.written:
+                try:
+                    self._finish()
+                except OSError as exc:
+                    raise write_error(self.path, exc) from None
+                self.pending.commit()
+        finally:
+            self._release()
+            self.pending.discard()  # nothing left to do after a commit
+            self.pending = None
+
+    def discard(self) -> None:
+        if self.pending is not None:
+            self._release()
+            self.pending.discard()
+            self.pending = None
+
+
+def _read_back(path: Path, written: int) -> tuple[int, bool]:
+    """The frame count a video file declares, and whether its last frame decodes. A file cut
+    short by a full disk can declare every frame (AVI writes its header first) yet lack
+    the last ones. Seeking to the last frame costs one group of pictures, not the video."""
+    with native_stderr_hidden():  # FFmpeg's own complaints about a damaged file
+        capture = cv2.VideoCapture(str(path))
+        try:
+            if not capture.isOpened():
+                return -1, False
+            frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+            capture.set(cv2.CAP_PROP_POS_FRAMES, max(written - 1, 0))
+            return frames, bool(capture.read()[0])
+        finally:
+            capture.release()
+
+
+def _disk_full_or(path: Path, cause: str) -> str:
+    """OpenCV's writers fail without saying why: blame a full disk when it is nearly full."""
+    try:
+        full = shutil.disk_usage(path.parent).free < LOW_SPACE_BYTES
+    except OSError:
+        full = False
+    return os.strerror(errno.ENOSPC) if full else cause
+
+
+def video_suffix_problem(path: Path) -> str | None:
+    """Why `path` cannot be an output video, or None when its suffix names a container."""
+    suffix = path.suffix.lower()
+    if suffix in FOURCC:
+        return None
+    if suffix in IMAGE_SUFFIXES:
+        return (f"a video cannot be written as an image ({suffix}); use .mp4 or .avi "
+                f"(also {', '.join(s for s in FOURCC if s not in ('.mp4', '.avi'))})")
+    return f"expected a video suffix ({', '.join(FOURCC)}), got {suffix or 'none'!r}"
+
+
+class VideoFileSink(_FileSink):
+    """Annotated frames to a video with the input's size and fps (mp4v for .mp4, MJPG for .avi).
+
+    The writer is checked when opened, and the finished file is read back at the end: OpenCV
+    reports neither a full disk nor a failed write, and leaves an unplayable file instead.
+    """
+
+    def __init__(self, path: str | os.PathLike, info: VideoInfo):
+        super().__init__(path)
+        problem = video_suffix_problem(self.path)
+        if problem:
+            raise SourceError(f"cannot write {self.path}: {problem}")
+        self.fourcc = FOURCC[self.path.suffix.lower()]
+        self.size = (info.width, info.height)
+        self.fps = info.fps or 1.0  # a still image has no fps
+        self.writer = cv2.VideoWriter(str(self._open()), cv2.VideoWriter_fourcc(*self.fourcc),
+                                      self.fps, self.size)
+        if not self.writer.isOpened():
+            cause = _disk_full_or(self.path, f"OpenCV could not open a {self.fourcc} video "
+                                             "writer for it")
+            self.discard()
+            raise SourceError(f"cannot write {self.path}: {cause}")
+
+    def write(self, result: FrameResult) -> None:
+        scene = to_bgr(result.frame)
+        if scene.shape[1::-1] != self.size:
+            raise ValueError(f"expected frames of {self.size[0]}x{self.size[1]}, got "
+                             f"{scene.shape[1]}x{scene.shape[0]}")
+        self.writer.write(scene)
+        self.written += 1
+
+    def _finish(self) -> None:
+        self.writer.release()
+        frames, last_ok = _read_back(self.pending.tmp, self.written)
+        if frames != self.written or not last_ok:
+            raise OSError(_disk_full_or(self.path, f"the video is unreadable after writing "
+                                                   f"({self.written} frames written, "
+                                                   f"{max(frames, 0)} in the file)"))
+
+    def _release(self) -> None:
         self.writer.release()
 
 
-class ImageFileSink(Sink):
-    """The annotated frame (the last one written) to an image file."""
+class ImageFileSink(_FileSink):
+    """The annotated frame (the last one written) to an image file, encoded at the end."""
 
     def __init__(self, path: str | os.PathLike):
-        self.path = _writable(path)
+        super().__init__(path)
         # Checked now, not at close: cv2.imwrite raises cv2.error for a suffix it cannot encode.
         if not cv2.haveImageWriter(str(self.path)):
             raise SourceError(f"cannot write {self.path}: expected an image suffix OpenCV can "
-                              "encode (.png, .jpg, .bmp, ...)")
+                              f"encode (.png, .jpg, .bmp, ...), got {self.path.suffix or 'none'!r}")
+        self.scene: np.ndarray | None = None
+
+    def write(self, result: FrameResult) -> None:
+        self.scene = result.frame
+        self.written += 1
+
+    def close(self) -> None:
+        if self.scene is not None and self.pending is None:
+            self._open()
+        super().close()
+        self.scene = None  # closing twice writes once
+
+    def discard(self) -> None:
         self.scene = None
+        super().discard()
 
-    def write(self, scene, faces, index, time_s) -> None:
-        self.scene = scene
-
-    def close(self) -> None:
-        if self.scene is not None and not cv2.imwrite(str(self.path), self.scene):
-            raise SourceError(f"cannot write {self.path}: OpenCV could not encode it "
-                              "(check the file suffix)")
-
-
-def _face_records(faces: list[Face], index: int, time_s: float):
-    for face in faces:
-        yield {"frame": index, "time_s": round(time_s, 4), **face.as_record()}
+    def _finish(self) -> None:
+        ok, encoded = cv2.imencode(self.path.suffix, self.scene)
+        if not ok:
+            raise OSError(f"OpenCV could not encode the image as {self.path.suffix}")
+        self.pending.tmp.write_bytes(encoded.tobytes())
 
 
-class CsvSink(Sink):
-    """One row per face per frame: frame, time_s, face_id, x, y, w, h, one column per emotion, emotion."""
+# --- data sinks -----------------------------------------------------------------------------
 
-    def __init__(self, path: str | os.PathLike, class_names: tuple[str, ...]):
-        self.path = _writable(path)
-        self.file = open(self.path, "w", newline="")
-        columns = ["frame", "time_s", "face_id", "x", "y", "w", "h", *class_names, "emotion"]
-        self.writer = csv.DictWriter(self.file, columns)
-        self.writer.writeheader()
-
-    def write(self, scene, faces, index, time_s) -> None:
-        self.writer.writerows(_face_records(faces, index, time_s))
-        self.file.flush()  # a crash or Ctrl-C loses nothing already processed
-
-    def close(self) -> None:
-        self.file.close()
+RECORD_DIGITS = 5  # probabilities in records are rounded to this many decimals
+TIME_DIGITS = 4
 
 
-class JsonlSink(Sink):
-    """The same records as CsvSink, one JSON object per line."""
+def face_record(face: Face, index: int, time_s: float) -> dict:
+    """The export record of one face in one frame: frame, time_s, face_id, x, y, w, h, one
+    probability per class (rounded to RECORD_DIGITS), and the top emotion."""
+    x, y, w, h = face.box
+    return {"frame": index, "time_s": round(time_s, TIME_DIGITS), "face_id": face.track_id,
+            "x": x, "y": y, "w": w, "h": h,
+            **{name: round(float(p), RECORD_DIGITS)
+               for name, p in zip(face.class_names, face.probabilities)},
+            "emotion": face.label}
+
+
+def record_columns(class_names: tuple[str, ...]) -> list[str]:
+    return ["frame", "time_s", "face_id", "x", "y", "w", "h", *class_names, "emotion"]
+
+
+class _TextSink(_FileSink):
+    """Records as text lines, flushed after every frame so the temporary file always holds
+    every finished frame."""
 
     def __init__(self, path: str | os.PathLike):
-        self.path = _writable(path)
-        self.file = open(self.path, "w")
+        super().__init__(path)
+        self.file = open(self._open(), "w", newline="")
 
-    def write(self, scene, faces, index, time_s) -> None:
-        for record in _face_records(faces, index, time_s):
-            self.file.write(json.dumps(record) + "\n")
-        self.file.flush()
+    def write(self, result: FrameResult) -> None:
+        try:
+            self._write_records([face_record(face, result.index, result.time_s)
+                                 for face in result.faces])
+            self.file.flush()
+        except OSError as exc:
+            raise write_error(self.path, exc) from None
+        self.written += 1
 
-    def close(self) -> None:
+    def _write_records(self, records: list[dict]) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
         self.file.close()
 
+    def _release(self) -> None:
+        try:
+            self.file.close()
+        except OSError:
+            pass  # a full disk fails the last flush again; the file is discarded anyway
 
-class WindowSink(Sink):
-    """A live OpenCV window. q or Esc asks the loop to stop; 1-9 select a face, 0 the largest.
 
-    on_select: called with the chosen face number (or None for "largest").
-    """
+class CsvSink(_TextSink):
+    """One row per face per frame: frame, time_s, face_id, x, y, w, h, one column per
+    emotion, emotion. An untracked face has an empty face_id."""
 
-    QUIT_KEYS = {ord("q"), ord("Q"), 27}
+    def __init__(self, path: str | os.PathLike, class_names: tuple[str, ...]):
+        super().__init__(path)
+        self.writer = csv.DictWriter(self.file, record_columns(class_names))
+        try:
+            self.writer.writeheader()
+        except OSError as exc:
+            self.discard()
+            raise write_error(self.path, exc) from None
 
-    def __init__(self, title: str = "Facial emotion", on_select=None, wait_ms: int = 1):
-        self.title, self.on_select, self.wait_ms = title, on_select, wait_ms
-        cv2.namedWindow(self.title, cv2.WINDOW_NORMAL)
+    def _write_records(self, records: list[dict]) -> None:
+        self.writer.writerows(records)
 
-    def write(self, scene, faces, index, time_s) -> None:
-        cv2.imshow(self.title, scene)
-        key = cv2.waitKey(self.wait_ms) & 0xFF
-        if key in self.QUIT_KEYS:
-            self.stop_requested = True
-        elif ord("0") <= key <= ord("9") and self.on_select:
-            self.on_select(None if key == ord("0") else key - ord("0"))
 
-    def close(self) -> None:
-        cv2.destroyWindow(self.title)
-        cv2.waitKey(1)
+class JsonlSink(_TextSink):
+    """The same records as CsvSink, one JSON object per line (face_id null when untracked)."""
+
+    def _write_records(self, records: list[dict]) -> None:
+        for record in records:
+            self.file.write(json.dumps(record) + "\n")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+import cv2
 import pytest
 
 import facial_emotion.detection.detector
@@ -23,22 +24,23 @@ def model_files(tmp_path_factory) -> ModelFiles:
 
 
 @pytest.fixture
-def video_cli_env(model_files, monkeypatch, restore_logging) -> ModelFiles:
+def video_cli_env(model_files, monkeypatch, restore_logging):
     """Undo what main() changes in the process, and point it at the warmed LiteRT cache.
 
-    main() sets TensorFlow variables in os.environ and reconfigures the root logger; both are
-    put back after the test (`restore_logging` comes from tests/conftest.py).
+    main() sets TensorFlow variables in os.environ, OpenCV's log level and the root logger;
+    all are put back after the test (`restore_logging` comes from tests/conftest.py).
     """
     for key in ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA"):
         monkeypatch.setenv(key, os.environ.get(key, ""))  # registers the value to restore...
         if not os.environ[key]:
             monkeypatch.delenv(key)                       # ...even when it was unset
     if "avx512f" in cpu_flags():
-        # configure_tensorflow() would announce this cap on stderr; set it up front so the
-        # error tests can demand exactly one line there on any CPU.
+        # What configure_tensorflow() would set; set here, it is undone after the test.
         monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
-    return model_files
+    opencv_level = cv2.utils.logging.getLogLevel()
+    yield model_files
+    cv2.utils.logging.setLogLevel(opencv_level)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from facial_emotion.cli.train import main
@@ -52,9 +54,9 @@ def make_case(case: str, tmp, fer_csv, fer_rows) -> tuple[list[str], list[str]]:
     if case == "resume without checkpoints":
         (tmp / "run").mkdir()
         TrainConfig(data=str(good_csv), out=str(tmp / "run"), epochs=1).save(tmp / "run" / "config.json")
-        return ["--resume", *out], [str(tmp / "run"), "nothing to resume", "last.keras"]
+        return ["--resume", *out], [str(tmp / "run"), "nothing to resume", "--overwrite"]
     if case == "resume without a run":
-        return ["--resume", *out], [str(tmp / "run"), "config.json"]
+        return ["--resume", *out], [str(tmp / "run"), "config.json", "without --resume"]
     raise AssertionError(case)
 
 
@@ -90,7 +92,7 @@ def test_mistakes_print_one_line_and_exit_2(tmp_path, capsys, fer_csv, fer_rows,
 
 @pytest.mark.parametrize("argv, fragment", [
     pytest.param(["--epochs", "0"], "epochs", id="zero epochs"),
-    pytest.param(["--batch-size", "0"], "batch size", id="zero batch size"),
+    pytest.param(["--batch-size", "0"], "--batch-size", id="zero batch size"),
     pytest.param(["--class-weight", "heavy"], "heavy", id="unknown class weight"),
     pytest.param(["--epochs", "ten"], "ten", id="epochs not a number"),
 ])
@@ -103,3 +105,190 @@ def test_bad_options_are_usage_errors(tmp_path, capsys, argv, fragment):
     last = err.splitlines()[-1]
     assert last.startswith(PREFIX) and fragment in last
     assert not (tmp_path / "run").exists()  # nothing is written before the options are checked
+
+
+# --- a damaged or busy run folder: which file, and what to do -------------------------------
+
+@pytest.fixture(scope="module")
+def checkpoint_bytes(tmp_path_factory) -> bytes:
+    """An untrained classifier saved as a run saves its epochs: compiled, optimizer included."""
+    import keras
+
+    from facial_emotion.model import build_classifier, build_mini_xception, save_atomically
+
+    model = build_classifier(build_mini_xception(l2=0))
+    model.compile(keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True),
+                  "categorical_crossentropy", metrics=["accuracy"])
+    path = tmp_path_factory.mktemp("checkpoint") / "epoch_001.keras"
+    save_atomically(model, path)
+    return path.read_bytes()
+
+
+def write_run(run, data, checkpoint: bytes, *, state=None, config=None) -> None:
+    """A run folder after one epoch, as train() leaves it; `state`/`config` replace those files."""
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "epoch_001.keras").write_bytes(checkpoint)
+    TrainConfig(data=str(data), out=str(run), epochs=2, batch_size=8).save(run / "config.json")
+    (run / "state.json").write_text(state if state is not None else json.dumps(
+        {"epochs_done": 1, "best": 0.25, "best_epoch": 1, "monitor": "val_accuracy",
+         "seconds": 1.0, "data_sha256": None}))
+    (run / "log.csv").write_text("epoch,accuracy,loss,val_accuracy,val_loss,learning_rate\n"
+                                 "1,0.2,1.9,0.25,1.9,0.001\n")
+    if config is not None:
+        (run / "config.json").write_text(config)
+
+
+def files_in(run) -> dict:
+    return {p: p.read_bytes() for p in run.rglob("*") if p.is_file() and p.name != ".lock"}
+
+
+def config_text(**changes) -> str:
+    fields = json.loads(json.dumps(TrainConfig(epochs=2).__dict__, default=str))
+    return json.dumps({**fields, **changes})
+
+
+# case: (the run folder's damage, extra options, the file the error must name, fragments)
+DAMAGE = {
+    "state.json empty": (dict(state=""), [], "state.json", ["damaged", "--overwrite"]),
+    "state.json cut short": (dict(state='{"epochs_done": 1, "be'), [], "state.json",
+                             ["damaged", "--overwrite"]),
+    "state.json with 0 epochs": (dict(state='{"epochs_done": 0, "best": 0, "best_epoch": 0}'),
+                                 [], "state.json", ["damaged"]),
+    "state.json naming a missing file": (
+        dict(state='{"epochs_done": 2, "best": 0.3, "best_epoch": 2}'), [], "state.json",
+        ["checkpoints/epoch_002.keras", "missing", "--overwrite"]),
+    "config.json cut short": (dict(config=config_text()[:50]), [], "config.json",
+                              ["damaged", "--overwrite"]),
+    "config.json with an unknown key": (dict(config=config_text(colour="red")), [],
+                                        "config.json", ["unknown setting", "colour"]),
+    "config.json with 0 epochs": (dict(config=config_text(epochs=0)), [], "config.json",
+                                  ["damaged", "epochs > 0", "--overwrite"]),
+    "last checkpoint cut short": (dict(checkpoint="half"), [], "checkpoints/epoch_001.keras",
+                                  ["damaged", "cannot resume", "--overwrite"]),
+    "last checkpoint empty": (dict(checkpoint="empty"), [], "checkpoints/epoch_001.keras",
+                              ["empty", "--overwrite"]),
+    "different data": (dict(state=json.dumps({"epochs_done": 1, "best": 0.25, "best_epoch": 1,
+                                              "data_sha256": "0" * 64})), [], "fer2013.csv",
+                       ["different data", "original data"]),
+    "a new run into a finished one": ({}, ["new run"], "", ["already holds a run",
+                                                            "--resume", "--overwrite"]),
+    "a folder in use": ({}, ["locked"], "", ["in use by process", "another --out"]),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGE))
+def test_a_damaged_or_busy_run_folder_is_one_line(tmp_path, capsys, fer_csv, fer_rows,
+                                                  checkpoint_bytes, case):
+    from facial_emotion.training.run_folder import locked
+
+    damage, extra, named, fragments = DAMAGE[case]
+    data = fer_csv(tmp_path / "fer2013.csv", fer_rows({"Training": 14, "PublicTest": 7,
+                                                       "PrivateTest": 7}))
+    run = tmp_path / "run"
+    checkpoint = {"half": checkpoint_bytes[:len(checkpoint_bytes) // 2], "empty": b""}.get(
+        damage.get("checkpoint"), checkpoint_bytes)
+    write_run(run, data, checkpoint, state=damage.get("state"), config=damage.get("config"))
+    before = files_in(run)
+    argv = (["--data", str(data), "--out", str(run)] if "new run" in extra
+            else ["--resume", "--out", str(run)])
+
+    if "locked" in extra:
+        with locked(run):
+            rc = main(argv)
+    else:
+        rc = main(argv)
+
+    captured = capsys.readouterr()
+    assert rc == 2
+    assert "Traceback" not in captured.err
+    last = captured.err.splitlines()[-1]
+    assert [line for line in captured.err.splitlines() if "error" in line.lower()] == [last]
+    assert last.startswith(PREFIX)
+    assert str(data if named == "fer2013.csv" else run / named if named else run) in last, last
+    for fragment in fragments:
+        assert fragment in last, last
+    assert files_in(run) == before  # nothing changed, nothing deleted
+
+
+# --- full and read-only filesystems ---------------------------------------------------------
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Factory: tmpfs(size, read_only=False) mounts a small filesystem and returns its path.
+    Needs root (and a kernel that lets this container mount); skips otherwise."""
+    import os
+    import subprocess
+
+    mounted = []
+
+    def mount(size: str, read_only: bool = False):
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small tmpfs needs root")
+        point = tmp_path / f"fs{len(mounted)}"
+        point.mkdir()
+        options = f"size={size}" + (",ro" if read_only else "")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
+                              capture_output=True, text=True)
+        if done.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        if subprocess.run(["umount", str(point)], capture_output=True).returncode:
+            subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def one_error_line(rc, captured) -> str:
+    assert rc == 2
+    assert "Traceback" not in captured.err
+    errors = [line for line in captured.err.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1 and errors[0] == captured.err.splitlines()[-1], captured.err
+    return errors[0]
+
+
+@pytest.mark.parametrize("read_only, named, cause", [
+    (True, "", "cannot write there (Read-only file system)"),
+    (False, "confusion_matrix.png", "No space left on device"),
+], ids=["read-only", "full"])
+def test_evaluate_into_a_full_or_read_only_folder(tmp_path, capsys, fer_csv, fer_rows,
+                                                  checkpoint_bytes, tmpfs, read_only, named,
+                                                  cause):
+    out = tmpfs("8k", read_only=read_only)  # room for the lock, not for a picture
+    model = tmp_path / "model.keras"
+    model.write_bytes(checkpoint_bytes)
+    data = fer_csv(tmp_path / "fer2013.csv", fer_rows({"Training": 7, "PublicTest": 7,
+                                                       "PrivateTest": 7}))
+
+    rc = main(["--evaluate", str(model), "--data", str(data), "--out", str(out)])
+
+    line = one_error_line(rc, capsys.readouterr())
+    assert line == f"{PREFIX} {out / named if named else out}: {cause}"
+    assert sorted(p.name for p in out.iterdir()) == ([] if read_only else [".lock"])
+
+
+def test_training_into_a_read_only_folder(tmp_path, capsys, fer_csv, fer_rows, tmpfs):
+    out = tmpfs("8k", read_only=True)
+    data = fer_csv(tmp_path / "fer2013.csv", fer_rows({"Training": 7, "PublicTest": 7,
+                                                       "PrivateTest": 7}))
+
+    rc = main(["--data", str(data), "--out", str(out / "run")])
+
+    line = one_error_line(rc, capsys.readouterr())
+    assert line == f"{PREFIX} {out / 'run'}: cannot write there (Read-only file system)"
+
+
+def test_training_onto_a_full_disk_keeps_no_half_checkpoint(tmp_path, capsys, fer_csv, fer_rows,
+                                                            tmpfs):
+    out = tmpfs("64k")  # room for config.json, not for a checkpoint
+    data = fer_csv(tmp_path / "fer2013.csv", fer_rows({"Training": 14, "PublicTest": 7,
+                                                       "PrivateTest": 7}))
+
+    rc = main(["--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8",
+               "--swa-epochs", "0"])
+
+    line = one_error_line(rc, capsys.readouterr())
+    assert line == f"{PREFIX} {out / 'checkpoints' / 'epoch_001.keras'}: No space left on device"
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
+        ".lock", "checkpoints", "config.json"]  # no state.json: nothing claims an epoch

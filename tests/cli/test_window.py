@@ -2,7 +2,8 @@
 
 The video is short, so the loop ends by itself without a key press. cv2.imshow is wrapped to
 record what the window was given; when `xwd` is installed, a screenshot of the display also
-shows that the annotated frame really reached the screen.
+shows that the annotated frame really reached the screen. The window is titled after the
+source and opens scaled to the screen (1024x768 here), keeping the frame's aspect ratio.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ import pytest
 
 from facial_emotion.annotators import EMOTION_COLORS
 from facial_emotion.cli.video import main
+from facial_emotion.video.window import window_size
 from tests.helpers_video import read_video, synthetic_frames, write_video
 
-TITLE = "Facial emotion"
-BOX = (230, 100, 60, 60)  # right of the probability bars, which are 220 px wide
-SCRIPT = [[]] + [[(BOX[0] + i, *BOX[1:])] for i in range(1, 8)]  # no face in frame 0
+TITLE = "clip.avi - facial emotion"
+SCREEN = (1024, 768)
+BOX = (230, 100, 60, 60)  # right of the probability panel, which takes the top left
+# No face in frame 0; the face is seen from frame 1 and shown from frame 2, once confirmed.
+SCRIPT = [[]] + [[(BOX[0] + i, *BOX[1:])] for i in range(1, 8)]
+FIRST_SHOWN = 2
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +39,8 @@ def xvfb_display():
         pytest.skip("Xvfb not installed")
     read_fd, write_fd = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
+         "-nolisten", "tcp"],
         pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     try:
@@ -91,37 +97,43 @@ def test_window_shows_annotated_frames(xvfb_display, video_cli_env, scripted_fac
     raw = read_video(path).frames
     scripted_faces(SCRIPT)
 
-    shown, visible, screenshots = [], [], []
+    shown, visible, screenshots, rects = [], [], [], []
     real_imshow = cv2.imshow
 
     def recording_imshow(title, image):
         shown.append((title, image.copy()))
         real_imshow(title, image)
         visible.append(cv2.getWindowProperty(title, cv2.WND_PROP_VISIBLE))
+        rects.append(cv2.getWindowImageRect(title))
         if len(shown) == len(SCRIPT) - 1:
             # Let the window paint before the screenshot; a loaded machine may need a while.
             for _ in range(15):
                 cv2.waitKey(200)
                 screenshots.append(xwd_screenshot(xvfb_display))
-                if screenshots[-1] is None or all(n >= 20 for n in screen_colors(screenshots[-1]).values()):
+                shot = screenshots[-1]
+                if shot is None or all(n >= 20 for n in screen_colors(shot).values()):
                     break
 
     monkeypatch.setattr(cv2, "imshow", recording_imshow)
     code = main(["--source", str(path), "--model", str(video_cli_env.model)])  # a window
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert captured.out.startswith(f"{len(SCRIPT)} frames, {len(SCRIPT) - 1} with a face")
+    assert captured.out.startswith(
+        f"{len(SCRIPT)} frames, {len(SCRIPT) - FIRST_SHOWN} with a face")
 
     assert [title for title, _ in shown] == [TITLE] * len(SCRIPT)
     assert visible[-1] >= 1, visible  # a real, visible window on the display
-    np.testing.assert_array_equal(shown[0][1], raw[0])  # no face yet: nothing drawn
+    # 320x240 frames, shown at 70% of the 1024x768 screen: scaled up, same aspect ratio
+    _, _, width, height = rects[-1]
+    assert (width, height) == pytest.approx(window_size((320, 240), SCREEN), abs=4)
+    np.testing.assert_array_equal(shown[0][1], raw[0])  # no face, no FPS yet: nothing drawn
     emotion_colors = {tuple(color) for color in EMOTION_COLORS}
-    for i in range(1, len(SCRIPT)):
+    for i in range(FIRST_SHOWN, len(SCRIPT)):
         scene = shown[i][1]
         assert scene.shape == raw[i].shape
-        # the bars panel darkens the top left, the box's bottom edge has an emotion colour,
-        # and the bottom right corner, away from both, is untouched
-        assert scene[150:160, :100].mean() < 0.7 * raw[i][150:160, :100].mean()
+        # the probability panel changes the top left, the box's bottom edge has an emotion
+        # colour, and the bottom right corner, away from both, is untouched
+        assert np.abs(scene[:80, :100].astype(int) - raw[i][:80, :100]).mean() > 20
         x, y, w, h = SCRIPT[i][0]
         assert tuple(int(v) for v in scene[y + h - 1, x + w // 2]) in emotion_colors
         np.testing.assert_array_equal(scene[200:, 300:], raw[i][200:, 300:])

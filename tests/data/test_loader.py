@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
+import cv2
 import numpy as np
 import pytest
 
+from facial_emotion.cache import hash_path, read_cached
 from facial_emotion.data import load_fer2013, loader, resolve_source
 from facial_emotion.errors import DatasetError
 
@@ -146,21 +149,65 @@ def test_skip_bad_rows_has_its_own_cache(tmp_path, fer_csv, fer_rows):
         load_fer2013(path, cache_dir=cache_dir)
 
 
-@pytest.mark.parametrize("damage", [
-    pytest.param(lambda b: b"", id="empty"),
-    pytest.param(lambda b: b[:len(b) // 2], id="truncated"),
-    pytest.param(lambda b: b"hello world" * 20, id="not an npz"),
-    pytest.param(lambda b: b[:100] + b"x" * 50 + b[150:], id="overwritten in the middle"),
+@pytest.mark.parametrize("form", ["csv", "image folders"])
+def test_an_edit_that_keeps_size_and_mtime_is_picked_up(tmp_path, fer_csv, fer_folder, fer_rows,
+                                                        form):
+    """One pixel changes from 111 to 222: same file size, and the mtime is put back."""
+    rows = fer_rows(COUNTS)
+    label, image, usage = rows[0]  # the first Training image
+    image = image.copy()
+    image[0, 0] = 111
+    rows[0] = (label, image, usage)
+    cache_dir = tmp_path / "cache"
+    if form == "csv":
+        source = path = fer_csv(tmp_path / "fer2013.csv", rows)
+    else:
+        source = fer_folder(tmp_path / "fer2013", rows, suffix=".bmp")  # BMP: size set by shape
+        [path] = source.glob("train/*/Training_0.bmp")
+    assert load_fer2013(source, cache_dir=cache_dir).train.images[0, 0, 0, 0] == 111
+    before = os.stat(path)
+
+    image[0, 0] = 222
+    if form == "csv":
+        fer_csv(path, rows)
+    else:
+        assert cv2.imwrite(str(path), image)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+    reloaded = load_fer2013(source, cache_dir=cache_dir)
+    assert reloaded.train.images[0, 0, 0, 0] == 222
+    assert len(cache_files(cache_dir)) == 2
+
+
+def overwrite_middle(data: bytes) -> bytes:
+    return data[:100] + b"x" * 50 + data[150:]
+
+
+@pytest.mark.parametrize("damage, says", [
+    pytest.param(lambda npz: npz.write_bytes(b""), "damaged", id="empty"),
+    pytest.param(lambda npz: npz.write_bytes(npz.read_bytes()[:npz.stat().st_size // 2]),
+                 "damaged", id="truncated"),
+    pytest.param(lambda npz: npz.write_bytes(b"hello world" * 20), "damaged", id="not an npz"),
+    pytest.param(lambda npz: npz.write_bytes(overwrite_middle(npz.read_bytes())), "damaged",
+                 id="overwritten in the middle"),
+    pytest.param(lambda npz: hash_path(npz).unlink(), "no stored hash", id="hash missing"),
+    pytest.param(lambda npz: hash_path(npz).write_text("0" * 64), "damaged", id="hash wrong"),
 ])
-def test_a_damaged_cache_is_rebuilt(tmp_path, fer_csv, fer_rows, damage):
+def test_a_damaged_cache_is_rebuilt(tmp_path, fer_csv, fer_rows, caplog, damage, says):
     path = fer_csv(tmp_path / "fer2013.csv", fer_rows(COUNTS))
     cache_dir = tmp_path / "cache"
     good = load_fer2013(path, cache_dir=cache_dir)
     [cache] = cache_files(cache_dir)
-    cache.write_bytes(damage(cache.read_bytes()))
+    damage(cache)
 
-    assert_same_data(load_fer2013(path, cache_dir=cache_dir), good)
-    with np.load(cache) as arrays:  # and the cache was written again
+    with caplog.at_level(logging.WARNING):
+        assert_same_data(load_fer2013(path, cache_dir=cache_dir), good)
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert str(cache) in warning and says in warning and "rebuilding" in warning
+    assert read_cached(cache) is not None  # written again, with its hash
+    with np.load(cache) as arrays:
         np.testing.assert_array_equal(arrays["train_labels"], good.train.labels)
 
 

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 
 from facial_emotion.detection import (EmotionClassifier, EmotionDetector, FaceTracker,
-                                      HaarFaceFinder, crop_faces)
+                                      HaarFaceFinder, crop_faces, iou_matrix)
 from facial_emotion.detection.face_finder import clip_boxes
 from facial_emotion.errors import ModelError
 from facial_emotion.labels import EMOTIONS
 from facial_emotion.model import DEFAULT_MODEL, class_names, load_classifier
 from tests.helpers_video import HAS_LITERT, ScriptedFinder, as_boxes
+from tests.scenes import entering_face_clip, entering_face_places, group_scene
 
 
 def random_frame(shape, seed: int = 0) -> np.ndarray:
@@ -91,9 +92,11 @@ class FakeCascade:
         self.boxes = boxes
         self.calls = []
 
-    def detectMultiScale(self, image, scaleFactor, minNeighbors, minSize):  # noqa: N802, N803
+    def detectMultiScale(self, image, scaleFactor, minNeighbors, minSize,  # noqa: N802, N803
+                         maxSize=(0, 0)):  # noqa: N803
         self.calls.append({"shape": image.shape, "dtype": image.dtype, "scale_factor": scaleFactor,
-                           "min_neighbors": minNeighbors, "min_size": minSize})
+                           "min_neighbors": minNeighbors, "min_size": minSize,
+                           "max_size": maxSize})
         # OpenCV returns an empty tuple when it finds nothing, else an int32 (N, 4) array
         return as_boxes(self.boxes) if self.boxes else ()
 
@@ -131,12 +134,28 @@ def test_haar_boxes_are_scaled_back_and_clipped(monkeypatch, frame_shape, detect
     assert boxes.tolist() == expected
     (call,) = cascade.calls
     assert call["shape"] == small_shape and call["dtype"] == np.uint8
-    assert call["min_size"] == (min_side, min_side)
+    assert call["min_size"] == (min_side, min_side) and call["max_size"] == (0, 0)
     assert call["min_neighbors"] == 3 and call["scale_factor"] == 1.1
 
 
+@pytest.mark.parametrize("found, expected", [
+    # one face boxed twice (neighbouring scales): one box, the bigger
+    ([[10, 10, 50, 50], [14, 12, 44, 44]], [[20, 20, 100, 100]]),
+    # a mouth inside the face: dropped
+    ([[10, 10, 50, 50], [22, 40, 20, 10]], [[20, 20, 100, 100]]),
+    # both, and a second face: two boxes, in the cascade's order
+    ([[22, 40, 20, 10], [200, 10, 40, 40], [10, 10, 50, 50], [12, 8, 48, 48]],
+     [[400, 20, 80, 80], [20, 20, 100, 100]]),
+])
+def test_haar_merges_duplicate_and_nested_boxes(monkeypatch, found, expected):
+    finder = HaarFaceFinder(detect_width=320)
+    monkeypatch.setattr(finder, "classifier", FakeCascade(found))
+    assert finder.find(random_frame((480, 640))).tolist() == expected
+
+
 @pytest.mark.parametrize("detect_width, raises", [(None, False), (32, False), (320, False),
-                                                  (31, True), (0, True), (-100, True)])
+                                                  (31, True), (0, True), (-100, True),
+                                                  (320.0, True), ("320", True), (True, True)])
 def test_haar_detect_width(detect_width, raises):
     if raises:
         with pytest.raises(ValueError, match="detect_width"):
@@ -249,11 +268,19 @@ def base_detector(model_files) -> EmotionDetector:
 
 @pytest.fixture
 def make_detector(base_detector, monkeypatch):
-    """The module's detector with a scripted finder and a fresh tracker (or none)."""
-    def make(script, *, track: bool = True, smoothing: float = 0.6) -> EmotionDetector:
+    """The module's detector with a scripted finder and a fresh tracker (or none).
+
+    confirm_hits: 1 (the default here) shows every scripted box at once, so the plumbing
+    tests see each frame's boxes; the detector's own default is 2.
+    """
+    def make(script, *, track: bool = True, smoothing: float = 0.6, confirm_hits: int = 1,
+             full_scan_every: int = 5) -> EmotionDetector:
         monkeypatch.setattr(base_detector, "finder", ScriptedFinder(script))
-        monkeypatch.setattr(base_detector, "tracker",
-                            FaceTracker(smoothing=smoothing) if track else None)
+        monkeypatch.setattr(base_detector, "tracker", FaceTracker(
+            smoothing=smoothing, confirm_hits=confirm_hits, confirm_window=max(3, confirm_hits))
+            if track else None)
+        monkeypatch.setattr(base_detector, "full_scan_every", full_scan_every)
+        base_detector.reset()
         return base_detector
     return make
 
@@ -359,20 +386,27 @@ def test_detector_with_the_real_finder_finds_nothing_in_a_blank_frame(base_detec
     assert base_detector.detect(np.full((240, 320, 3), 127, np.uint8)) == []
 
 
-@pytest.mark.parametrize("kwargs", [
-    {},
-    {"track": False},
-    {"smoothing": 0.0, "detect_width": None, "min_neighbors": 2, "min_size": 20},
+@pytest.mark.parametrize("kwargs, detect_width, full_scan_every, confirm_hits", [
+    ({}, 320, 5, 2),
+    ({"track": False}, 320, 5, None),
+    ({"smoothing": 0.0, "detect_width": None, "min_neighbors": 2, "min_size": 20}, None, 5, 2),
+    ({"detect_width": "auto", "full_scan_every": 1}, 320, 1, 2),
+    ({"still": True}, 2048, 1, 1),                         # stills: full detail, shown at once
+    ({"still": True, "detect_width": 600, "full_scan_every": 5}, 600, 1, 1),
+    ({"still": True, "detect_width": None}, None, 1, 1),
 ])
-def test_detector_constructor_wires_its_parts(model_files, monkeypatch, kwargs):
+def test_detector_constructor_wires_its_parts(model_files, monkeypatch, kwargs, detect_width,
+                                              full_scan_every, confirm_hits):
     monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
     detector = EmotionDetector(model_files.model, **kwargs)
     assert detector.class_names == EMOTIONS
-    assert detector.finder.detect_width == kwargs.get("detect_width", 320)
+    assert detector.finder.detect_width == detect_width
+    assert detector.full_scan_every == full_scan_every
     assert detector.finder.min_neighbors == kwargs.get("min_neighbors", 5)
     assert detector.finder.min_size == kwargs.get("min_size", 40)
     if kwargs.get("track", True):
         assert detector.tracker.smoothing == kwargs.get("smoothing", 0.6)
+        assert detector.tracker.confirm_hits == confirm_hits
     else:
         assert detector.tracker is None
         detector.reset()  # nothing to forget, and no error
@@ -383,6 +417,11 @@ def test_detector_constructor_wires_its_parts(model_files, monkeypatch, kwargs):
     ({"cascade": "missing_cascade.xml"}, ModelError),
     ({"smoothing": 1.0}, ValueError),
     ({"detect_width": 8}, ValueError),
+    ({"detect_width": "full"}, ValueError),
+    ({"full_scan_every": 0}, ValueError),
+    ({"full_scan_every": -3}, ValueError),
+    ({"full_scan_every": 2.5}, TypeError),
+    ({"full_scan_every": True}, TypeError),
 ])
 def test_detector_constructor_errors(model_files, tmp_path, monkeypatch, kwargs, error):
     monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
@@ -390,5 +429,137 @@ def test_detector_constructor_errors(model_files, tmp_path, monkeypatch, kwargs,
         kwargs = {**kwargs, "model": tmp_path / kwargs["model"]}
     else:
         kwargs = {"model": model_files.model, **kwargs}
-    with pytest.raises(error):
+    with pytest.raises(error, match="expected|not found|cascade"):
         EmotionDetector(**kwargs)
+
+
+# --- full scans and region search -----------------------------------------------------------
+
+FACE_BOX = [40, 30, 50, 50]
+
+
+@pytest.mark.parametrize("full_scan_every, seen, kinds", [
+    # "x": the scripted finder returns a face that frame, ".": none. "F": a full scan, "n": a
+    # search near the faces followed. Nothing followed: every frame is scanned in full.
+    (1, "xxxxxx", "FFFFFF"),
+    (3, "xxxxxxx", "FnnFnnF"),
+    (5, "xxxxxxx", "FnnnnFn"),
+    (3, "......", "FFFFFF"),
+    (3, "..xxxxx", "FFFnnFn"),
+    # a face lost is still followed (max_missed frames), so the search near it goes on
+    (3, "xx..xx.", "FnnFnnF"),
+])
+def test_full_scans_every_n_frames_and_region_search_between(make_detector, full_scan_every,
+                                                             seen, kinds):
+    script = [[FACE_BOX] if hit == "x" else [] for hit in seen]
+    detector = make_detector(script, full_scan_every=full_scan_every)
+    for _ in seen:
+        detector.detect(random_frame((120, 160)))
+    assert "".join("F" if kind == "full" else "n" for kind in detector.finder.kinds) == kinds
+
+
+def test_region_search_looks_near_the_faces_followed_candidates_included(make_detector):
+    other = [100, 10, 40, 40]
+    detector = make_detector([[FACE_BOX], [FACE_BOX, other], [FACE_BOX, other]],
+                             confirm_hits=2)
+    frame = random_frame((120, 160))
+    assert detector.detect(frame) == []                  # a candidate: searched near, not shown
+    assert [f.track_id for f in detector.detect(frame)] == [1]
+    assert [f.track_id for f in detector.detect(frame)] == [1, 2]
+    assert detector.finder.kinds == ["full", "near", "near"]
+    assert detector.finder.near[0].tolist() == [FACE_BOX]
+    assert sorted(detector.finder.near[1].tolist()) == sorted([FACE_BOX, other])
+
+
+def test_without_tracking_the_region_search_uses_the_last_frames_boxes(make_detector):
+    detector = make_detector([[FACE_BOX], [[42, 30, 50, 50]], []], track=False)
+    frame = random_frame((120, 160))
+    for _ in range(4):
+        detector.detect(frame)
+    assert detector.finder.kinds == ["full", "near", "near", "full"]
+    assert detector.finder.near[1].tolist() == [[42, 30, 50, 50]]
+
+
+def test_reset_makes_the_next_frame_a_full_scan(make_detector):
+    detector = make_detector([[FACE_BOX]] * 4, full_scan_every=5)
+    frame = random_frame((120, 160))
+    detector.detect(frame)
+    detector.detect(frame)
+    detector.reset()
+    detector.detect(frame)
+    assert detector.finder.kinds == ["full", "near", "full"]
+
+
+# --- real faces: the astronaut pasted into scenes (tests/scenes.py) -------------------------
+
+@pytest.fixture
+def real_detector(model_files, monkeypatch):
+    """Factory: an EmotionDetector with the real Haar cascade and the untrained classifier."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
+
+    def make(**kwargs) -> EmotionDetector:
+        return EmotionDetector(model_files.model, **kwargs)
+    return make
+
+
+def matches(faces, places) -> list[int]:
+    """How many found faces overlap each placed face's expected box (IoU over 0.5)."""
+    if not faces:
+        return [0] * len(places)
+    iou = iou_matrix(np.array([f.box for f in faces]), np.array([p.face_box for p in places]))
+    return (iou > 0.5).sum(axis=0).tolist()
+
+
+def ids_at(faces, place) -> list[int]:
+    """The track ids of the faces boxed where `place` put one (the cascade's order varies)."""
+    return [f.track_id for f in faces
+            if iou_matrix(np.array([f.box]), np.array([place.face_box]))[0, 0] > 0.5]
+
+
+@pytest.mark.parametrize("full_scan_every, enter_at", [
+    # Full scans at frames 0, N, 2N, ... (the first face is followed from frame 0 on).
+    (1, 5),
+    (3, 6),    # enters on a full scan: found at once, shown the frame after
+    (3, 4),    # enters just after one: found 2 frames later, the longest wait for N=3
+    (5, 10),
+    (5, 8),
+    (5, 6),    # the longest wait for N=5: found at frame 10, shown at 11
+])
+def test_a_face_entering_the_frame_is_shown_within_n_frames(real_detector, full_scan_every,
+                                                           enter_at):
+    detector = real_detector(full_scan_every=full_scan_every)
+    frames = enter_at + full_scan_every + 2
+    shown_at = None
+    for i, frame in enumerate(entering_face_clip(frames, enter_at)):
+        faces = detector.detect(frame)
+        places = entering_face_places(i, enter_at)
+        found = matches(faces, places)
+        assert max(found) <= 1 and len(faces) == sum(found), f"frame {i}: a duplicate or false face"
+        if i >= 1:  # the first face, in view from frame 0 and confirmed in frame 1
+            assert found[0] == 1 and ids_at(faces, places[0]) == [1], f"frame {i}"
+        if i >= enter_at and found[1:] == [1]:
+            shown_at = i if shown_at is None else shown_at
+            assert ids_at(faces, places[1]) == [2], f"frame {i}"
+    # found by the next full scan (within N - 1 frames), shown the frame after (confirmed)
+    assert shown_at is not None and shown_at - enter_at <= full_scan_every
+
+
+@pytest.mark.parametrize("width, height, face_width, count", [
+    (320, 240, 100, 2),
+    (600, 450, 120, 3),
+    (2048, 1536, 80, 6),   # six small faces in a big photo: the issue's street photo
+])
+def test_a_still_shows_every_face_once_with_ids(real_detector, width, height, face_width, count):
+    scene, places = group_scene(width, height, face_width, count)
+    faces = real_detector(still=True).detect(scene)
+    assert matches(faces, places) == [1] * count
+    assert len(faces) == count
+    assert sorted(f.track_id for f in faces) == list(range(1, count + 1))
+
+
+def test_the_video_default_misses_the_small_faces_a_still_finds(real_detector):
+    # Why stills get their own default: at 320 px these 54 px faces shrink below the cascade's
+    # 24 px window.
+    scene, places = group_scene(2048, 1536, 80, 6)
+    assert real_detector(track=False).detect(scene) == []
+    assert len(real_detector(still=True, track=False).detect(scene)) == 6

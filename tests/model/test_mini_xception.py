@@ -174,9 +174,12 @@ def tiny_model(input_shape, outputs: int) -> keras.Model:
 # (what the file is, raises ModelError, what the message must say)
 @pytest.mark.parametrize("case, raises, fragment", [
     pytest.param("missing", True, "not found", id="missing file"),
-    pytest.param("folder", True, "not found", id="a folder"),
-    pytest.param("text", True, "not a loadable Keras model", id="text file named .keras"),
-    pytest.param("empty", True, "not a loadable Keras model", id="0-byte .keras"),
+    pytest.param("folder", True, "is a folder", id="a folder"),
+    pytest.param("text", True, "not a loadable Keras model: the file is damaged",
+                 id="text file named .keras"),
+    pytest.param("empty", True, "not a loadable Keras model: the file is empty", id="0-byte .keras"),
+    pytest.param("truncated", True, "not a loadable Keras model: the file is damaged",
+                 id="a model cut short"),
     pytest.param("csv", True, "not a loadable Keras model", id="wrong suffix"),
     pytest.param("rgb 32x32", True, "input shape", id="wrong input shape"),
     pytest.param("3 outputs", True, "outputs", id="wrong number of outputs"),
@@ -190,6 +193,9 @@ def test_load_classifier_checks_the_file(tmp_path, case, raises, fragment):
         path.write_text("definitely not a zip archive")
     elif case == "empty":
         path.write_bytes(b"")
+    elif case == "truncated":  # as a kill or a full disk leaves it
+        tiny_model((48, 48, 1), 7).save(path)
+        path.write_bytes(path.read_bytes()[:-200])
     elif case == "csv":
         path = tmp_path / "fer2013.csv"
         path.write_text("emotion,pixels,Usage\n")
@@ -206,5 +212,6 @@ def test_load_classifier_checks_the_file(tmp_path, case, raises, fragment):
         assert str(path) in str(excinfo.value)
         assert fragment in str(excinfo.value)
         assert "\n" not in str(excinfo.value)
+        assert "File not found" not in str(excinfo.value)  # Keras' words for a damaged file
     else:
         assert load_classifier(path).output_shape == (None, 7)

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
-from facial_emotion.detection import Face
 from facial_emotion.errors import SourceError
 from facial_emotion.labels import EMOTIONS
+from facial_emotion.results import Face, FrameResult
 from facial_emotion.video import (CsvSink, FrameSource, ImageFileSink, JsonlSink, Sink,
-                                  VideoFileSink, VideoInfo)
+                                  SummarySink, TimelineSink, VideoFileSink, VideoInfo, face_record)
 from tests.helpers_video import CSV_COLUMNS, read_video, synthetic_frames
 
 
@@ -109,65 +109,159 @@ def test_camera_that_cannot_be_opened(missing_camera, as_text):
 
 INFO = VideoInfo(160, 120, 10.0, 12)
 
+SINKS = {
+    # name: (file name, factory given the path)
+    "video": ("out.mp4", lambda path: VideoFileSink(path, INFO)),
+    "avi": ("out.avi", lambda path: VideoFileSink(path, INFO)),
+    "image": ("out.png", lambda path: ImageFileSink(path)),
+    "csv": ("out.csv", lambda path: CsvSink(path, EMOTIONS)),
+    "jsonl": ("out.jsonl", lambda path: JsonlSink(path)),
+    "timeline": ("out.png", lambda path: TimelineSink(path, EMOTIONS)),
+    "summary": ("out.json", lambda path: SummarySink(path, EMOTIONS)),
+}
 
-@pytest.mark.parametrize("make_sink", [
-    pytest.param(lambda path: VideoFileSink(path / "out.mp4", INFO), id="video"),
-    pytest.param(lambda path: ImageFileSink(path / "out.png"), id="image"),
-    pytest.param(lambda path: CsvSink(path / "out.csv", EMOTIONS), id="csv"),
-    pytest.param(lambda path: JsonlSink(path / "out.jsonl"), id="jsonl"),
-])
-def test_sink_to_a_missing_folder_raises_source_error(tmp_path, make_sink):
-    with pytest.raises(SourceError, match="folder does not exist"):
-        make_sink(tmp_path / "missing" / "deeper")
+
+@pytest.fixture
+def out_dir(tmp_path):
+    """An empty folder for outputs (matplotlib keeps its cache in tmp_path/xdg-cache)."""
+    folder = tmp_path / "outputs"
+    folder.mkdir()
+    return folder
+
+
+def listing(folder) -> list[str]:
+    """Every name in `folder`, hidden temporary files included."""
+    return sorted(p.name for p in folder.iterdir())
+
+
+def result(index: int = 0, faces=(), frame=None, time_s: float | None = None) -> FrameResult:
+    frame = np.zeros((120, 160, 3), np.uint8) if frame is None else frame
+    return FrameResult(index, index / 10 if time_s is None else time_s, frame, tuple(faces))
+
+
+@pytest.mark.parametrize("kind", list(SINKS))
+def test_sink_to_a_missing_folder_raises_source_error(out_dir, kind):
+    name, make = SINKS[kind]
+    with pytest.raises(SourceError, match=r"its folder .*missing.* does not exist"):
+        make(out_dir / "missing" / "deeper" / name)
+    assert listing(out_dir) == []
+
+
+@pytest.mark.parametrize("kind", list(SINKS))
+def test_sink_to_a_folder_says_it_is_a_folder(out_dir, kind):
+    (out_dir / "taken").mkdir()
+    with pytest.raises(SourceError, match="it is a folder"):
+        SINKS[kind][1](out_dir / "taken")
+    assert listing(out_dir) == ["taken"]
 
 
 @pytest.mark.parametrize("make_sink, message", [
-    pytest.param(lambda path: VideoFileSink(path / "out.txt", INFO), "expected a video suffix",
-                 id="video-txt"),
+    pytest.param(lambda path: VideoFileSink(path / "out.txt", INFO),
+                 r"expected a video suffix \(.mp4, .*\), got '.txt'", id="video-txt"),
     pytest.param(lambda path: VideoFileSink(path / "out", INFO), "expected a video suffix",
                  id="video-no-suffix"),
-    pytest.param(lambda path: VideoFileSink(path / "out.png", INFO), "expected a video suffix",
-                 id="video-png"),
+    pytest.param(lambda path: VideoFileSink(path / "out.jpg", INFO),
+                 r"a video cannot be written as an image \(.jpg\); use .mp4 or .avi",
+                 id="video-jpg"),
+    pytest.param(lambda path: VideoFileSink(path / "out.PNG", INFO),
+                 "a video cannot be written as an image", id="video-png"),
     pytest.param(lambda path: ImageFileSink(path / "out.xyz"), "expected an image suffix",
                  id="image-xyz"),  # cv2.imwrite would raise cv2.error at close
     pytest.param(lambda path: ImageFileSink(path / "out.mp4"), "expected an image suffix",
                  id="image-mp4"),
-    pytest.param(lambda path: VideoFileSink(path, INFO), "folder does not exist",
-                 id="video-to-a-folder"),
-    pytest.param(lambda path: CsvSink(path, EMOTIONS), "folder does not exist",
-                 id="csv-to-a-folder"),
+    pytest.param(lambda path: TimelineSink(path / "out.txt", EMOTIONS),
+                 r"expected a picture suffix \(.*\.png.*\), got '.txt'", id="timeline-txt"),
 ])
-def test_sink_to_an_unwritable_path_raises_source_error(tmp_path, make_sink, message):
+def test_sink_with_a_wrong_suffix_raises_source_error(out_dir, make_sink, message):
     with pytest.raises(SourceError, match=message):
-        make_sink(tmp_path)
+        make_sink(out_dir)
+    assert listing(out_dir) == []  # nothing created, not even a temporary file
 
 
 @pytest.mark.parametrize("name, fps", [("out.mp4", 10.0), ("out.avi", 25.0), ("OUT.MP4", 10.0)])
-def test_video_file_sink_writes_every_frame(tmp_path, name, fps):
+def test_video_file_sink_writes_every_frame_and_appears_at_close(out_dir, name, fps):
     frames = synthetic_frames(6)
     frames[3] = cv2.cvtColor(frames[3], cv2.COLOR_BGR2GRAY)  # gray scenes are converted to BGR
-    with VideoFileSink(tmp_path / name, VideoInfo(160, 120, fps, None)) as sink:
+    with VideoFileSink(out_dir / name, VideoInfo(160, 120, fps, None)) as sink:
         for i, frame in enumerate(frames):
-            sink.write(frame, [], i, i / fps)
-    written = read_video(tmp_path / name)
+            sink.write(result(i, frame=frame))
+        assert not (out_dir / name).exists()  # still under its temporary name
+    assert listing(out_dir) == [name]
+    written = read_video(out_dir / name)
     assert len(written.frames) == 6 and written.frame_count == 6
     assert written.fps == pytest.approx(fps)
     assert all(frame.shape == (120, 160, 3) for frame in written.frames)
 
 
-def test_image_file_sink_writes_the_last_scene_on_close(tmp_path):
+def test_video_file_sink_rejects_a_frame_of_another_size(out_dir):
+    with pytest.raises(ValueError, match="expected frames of 160x120, got 80x60"):
+        with VideoFileSink(out_dir / "out.mp4", INFO) as sink:
+            sink.write(result(0, frame=np.zeros((60, 80, 3), np.uint8)))
+    assert listing(out_dir) == []
+
+
+def test_video_file_sink_that_cannot_finish_its_file_says_so(out_dir):
+    """OpenCV reports no write errors; the file is read back at the end."""
+    sink = VideoFileSink(out_dir / "out.mp4", INFO)
+    sink.write(result(0))
+    sink.writer.release()
+    sink.pending.tmp.write_bytes(b"not a video any more")
+    with pytest.raises(SourceError, match=r"cannot write .*out.mp4: the video is unreadable"):
+        sink.close()
+    assert listing(out_dir) == []
+
+
+def test_image_file_sink_writes_the_last_scene_on_close(out_dir):
     first, last = synthetic_frames(2, 40, 30)
-    with ImageFileSink(tmp_path / "out.png") as sink:
-        sink.write(first, [], 0, 0.0)
-        sink.write(last, [], 1, 0.0)
-        assert not (tmp_path / "out.png").exists()
-    np.testing.assert_array_equal(cv2.imread(str(tmp_path / "out.png")), last)
+    with ImageFileSink(out_dir / "out.png") as sink:
+        sink.write(result(0, frame=first))
+        sink.write(result(1, frame=last))
+        assert listing(out_dir) == []
+    np.testing.assert_array_equal(cv2.imread(str(out_dir / "out.png")), last)
+    assert listing(out_dir) == ["out.png"]
 
 
-def test_image_file_sink_with_nothing_written_writes_no_file(tmp_path):
-    with ImageFileSink(tmp_path / "out.png"):
+@pytest.mark.parametrize("kind", list(SINKS))
+def test_a_sink_never_written_to_keeps_nothing(out_dir, kind):
+    name, make = SINKS[kind]
+    with make(out_dir / name):
         pass
-    assert not (tmp_path / "out.png").exists()
+    assert listing(out_dir) == []
+
+
+@pytest.mark.parametrize("kind", list(SINKS))
+def test_an_error_discards_the_output_and_keeps_the_old_file(out_dir, kind):
+    name, make = SINKS[kind]
+    (out_dir / name).write_bytes(b"the previous run's file")
+    with pytest.raises(RuntimeError, match="boom"):
+        with make(out_dir / name) as sink:
+            sink.write(result(0, [Face((10, 20, 30, 40), probabilities(3), 1)]))
+            raise RuntimeError("boom")
+    assert listing(out_dir) == [name]
+    assert (out_dir / name).read_bytes() == b"the previous run's file"
+
+
+@pytest.mark.parametrize("kind", list(SINKS))
+def test_ctrl_c_keeps_what_was_written(out_dir, kind):
+    name, make = SINKS[kind]
+    with pytest.raises(KeyboardInterrupt):
+        with make(out_dir / name) as sink:
+            sink.write(result(0, [Face((10, 20, 30, 40), probabilities(3), 1)]))
+            raise KeyboardInterrupt
+    assert listing(out_dir) == [name]
+    assert (out_dir / name).stat().st_size > 0
+
+
+@pytest.mark.parametrize("kind", list(SINKS))
+def test_closing_twice_writes_once(out_dir, kind):
+    name, make = SINKS[kind]
+    sink = make(out_dir / name)
+    sink.write(result(0))
+    sink.close()
+    first = (out_dir / name).stat()
+    sink.close()
+    sink.discard()
+    assert listing(out_dir) == [name] and (out_dir / name).stat() == first
 
 
 def probabilities(top: int) -> np.ndarray:
@@ -194,12 +288,16 @@ EXPECTED_RECORDS = [
     {"frame": 3, "time_s": 0.3333, "face_id": None, "x": 0, "y": 0, "w": 5, "h": 5,
      **dict(zip(EMOTIONS, [0.12346, 0.0, 0.0, 0.0, 0.0, 0.0, 0.87654])), "emotion": "neutral"},
 ]
-SCENE = np.zeros((120, 160, 3), np.uint8)
 
 
 def write_frames(sink) -> None:
     for index, time_s, faces in FRAMES:
-        sink.write(SCENE, faces, index, time_s)
+        sink.write(result(index, faces, time_s=time_s))
+
+
+def test_face_record():
+    assert [face_record(face, index, time_s) for index, time_s, faces in FRAMES
+            for face in faces] == EXPECTED_RECORDS
 
 
 def parse_csv_row(row: dict) -> dict:
@@ -210,31 +308,33 @@ def parse_csv_row(row: dict) -> dict:
             for key, value in row.items()}
 
 
-def test_csv_sink_writes_one_row_per_face(tmp_path):
-    path = tmp_path / "faces.csv"
+def test_csv_sink_writes_one_row_per_face(out_dir):
+    path = out_dir / "faces.csv"
     with CsvSink(path, EMOTIONS) as sink:
         write_frames(sink)
-        # flushed after every frame: a crash or Ctrl-C loses nothing already processed
-        assert len(path.read_text().splitlines()) == 1 + len(EXPECTED_RECORDS)
+        # flushed after every frame: the temporary file holds every finished frame
+        assert len(sink.pending.tmp.read_text().splitlines()) == 1 + len(EXPECTED_RECORDS)
+        assert not path.exists()
     assert sink.file.closed
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         rows = list(reader)
     assert reader.fieldnames == CSV_COLUMNS
     assert [parse_csv_row(row) for row in rows] == EXPECTED_RECORDS
+    assert listing(out_dir) == ["faces.csv"]
 
 
-def test_csv_sink_with_no_faces_writes_only_the_header(tmp_path):
-    with CsvSink(tmp_path / "faces.csv", EMOTIONS) as sink:
-        sink.write(SCENE, [], 0, 0.0)
-    assert (tmp_path / "faces.csv").read_text().splitlines() == [",".join(CSV_COLUMNS)]
+def test_csv_sink_with_no_faces_writes_only_the_header(out_dir):
+    with CsvSink(out_dir / "faces.csv", EMOTIONS) as sink:
+        sink.write(result(0))
+    assert (out_dir / "faces.csv").read_text().splitlines() == [",".join(CSV_COLUMNS)]
 
 
-def test_jsonl_sink_writes_the_same_records(tmp_path):
-    path = tmp_path / "faces.jsonl"
+def test_jsonl_sink_writes_the_same_records(out_dir):
+    path = out_dir / "faces.jsonl"
     with JsonlSink(path) as sink:
         write_frames(sink)
-        assert len(path.read_text().splitlines()) == len(EXPECTED_RECORDS)
+        assert len(sink.pending.tmp.read_text().splitlines()) == len(EXPECTED_RECORDS)
     assert sink.file.closed
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert records == EXPECTED_RECORDS
@@ -243,8 +343,8 @@ def test_jsonl_sink_writes_the_same_records(tmp_path):
 
 def test_sink_base_class():
     sink = Sink()
-    assert sink.stop_requested is False
+    assert sink.written == 0
     with pytest.raises(NotImplementedError):
-        sink.write(SCENE, [], 0, 0.0)
+        sink.write(result(0))
     with sink as entered:
         assert entered is sink

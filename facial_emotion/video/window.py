@@ -1,0 +1,163 @@
+"""The live window: a sink that shows each annotated frame and reports key presses.
+
+It opens resizable, keeps the frame's aspect ratio, has no toolbar or status strip, is sized
+to the screen (small videos scaled up), and its title names the source. Keys: q or Esc
+quit, digits select a face by its on-screen id, 0 goes back to the largest face; closing
+the window also quits.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import logging
+import os
+import sys
+import time
+
+import cv2
+
+from ..errors import SourceError
+from ..results import FrameResult
+from .keys import FaceKeys, Quit, Request
+from .sinks import Sink
+
+log = logging.getLogger(__name__)
+
+# WINDOW_NORMAL: resizable; KEEPRATIO: resizing keeps the frame's shape; GUI_NORMAL: the
+# Qt backend shows no toolbar and no status strip (pixel coordinates, zoom buttons).
+WINDOW_FLAGS = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
+DEFAULT_SCREEN = (1280, 800)  # assumed when the screen's size cannot be read
+SCREEN_SHARE = 0.7  # the window opens at most this share of the screen's width and height
+STILL_POLL_MS = 50  # how often a still image's window looks for a key or for being closed
+
+
+def window_size(frame_size: tuple[int, int], screen: tuple[int, int] | None = None,
+                share: float = SCREEN_SHARE) -> tuple[int, int]:
+    """(width, height) for a window showing frames of `frame_size` (w, h): the largest that
+    keeps their aspect ratio and fits in `share` of the screen (DEFAULT_SCREEN if None).
+    Small frames are scaled up, large ones down."""
+    width, height = frame_size
+    if width <= 0 or height <= 0:
+        raise ValueError(f"expected a frame size with width and height > 0, got {frame_size}")
+    screen_w, screen_h = screen or DEFAULT_SCREEN
+    scale = min(share * screen_w / width, share * screen_h / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+@functools.lru_cache(maxsize=1)
+def _xlib():
+    """libX11 through ctypes, or None where it is not installed (then nothing is probed)."""
+    name = ctypes.util.find_library("X11")
+    if not sys.platform.startswith("linux") or name is None:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        return None
+    lib.XOpenDisplay.restype = ctypes.c_void_p
+    lib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    lib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    lib.XDefaultScreen.argtypes = [ctypes.c_void_p]
+    for fn in (lib.XDisplayWidth, lib.XDisplayHeight):
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    return lib
+
+
+def _uses_x11(environ) -> bool:
+    """OpenCV's Qt windows on Linux go through X11 (xcb) unless QT_QPA_PLATFORM says else."""
+    platform = environ.get("QT_QPA_PLATFORM", "")
+    return sys.platform.startswith("linux") and (not platform or platform.startswith("xcb"))
+
+
+def window_unavailable(environ=None) -> str | None:
+    """Why no window can open here, as a phrase; None when one can, or when it cannot tell.
+
+    Checked before any window or output exists: without a display, OpenCV's Qt backend
+    aborts the whole process (exit 134) rather than raising an error.
+    """
+    environ = os.environ if environ is None else environ
+    if not _uses_x11(environ):
+        return None
+    display = environ.get("DISPLAY", "")
+    if not display:
+        return "there is no display (DISPLAY is not set)"
+    xlib = _xlib()
+    if xlib is None:
+        return None
+    handle = xlib.XOpenDisplay(display.encode())
+    if not handle:
+        return f"cannot connect to the display {display!r}"
+    xlib.XCloseDisplay(handle)
+    return None
+
+
+def screen_size(environ=None) -> tuple[int, int] | None:
+    """The X screen's (width, height) in pixels, or None where it cannot be read."""
+    environ = os.environ if environ is None else environ
+    xlib = _xlib() if _uses_x11(environ) and environ.get("DISPLAY") else None
+    if xlib is None:
+        return None
+    handle = xlib.XOpenDisplay(environ["DISPLAY"].encode())
+    if not handle:
+        return None
+    try:
+        screen = xlib.XDefaultScreen(handle)
+        size = xlib.XDisplayWidth(handle, screen), xlib.XDisplayHeight(handle, screen)
+    finally:
+        xlib.XCloseDisplay(handle)
+    return size if min(size) > 0 else None
+
+
+class WindowSink(Sink):
+    """Shows each annotated frame in an OpenCV window and returns what the user asked for.
+
+    title: the window's title; name the source in it. frame_size: (width, height) of the
+    frames, to size the window. still: a single image, shown until a key is pressed (digits
+    select a face and the loop shows the image again; any other key quits). screen: the
+    screen's (width, height); None reads it from the display.
+    """
+
+    def __init__(self, title: str, frame_size: tuple[int, int], *, still: bool = False,
+                 screen: tuple[int, int] | None = None, keys: FaceKeys | None = None,
+                 clock=time.monotonic):
+        self.title, self.still = title, still
+        self.keys, self.clock = keys or FaceKeys(), clock
+        self.written = 0
+        self._seen_visible = False
+        try:
+            cv2.namedWindow(self.title, WINDOW_FLAGS)
+            cv2.resizeWindow(self.title, *window_size(frame_size, screen or screen_size()))
+        except cv2.error as exc:
+            raise SourceError(f"cannot open a window ({str(exc).strip().splitlines()[-1]}); "
+                              "use --no-display to run without one") from None
+
+    def _closed_by_user(self) -> bool:
+        # Only once it has been seen: a window is not yet visible before it is first painted.
+        visible = cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) >= 1
+        self._seen_visible |= visible
+        return self._seen_visible and not visible
+
+    def write(self, result: FrameResult) -> Request | None:
+        cv2.imshow(self.title, result.frame)
+        self.written += 1
+        if not self.still:
+            request = self.keys.update(cv2.waitKey(1), self.clock())
+            return Quit() if request is None and self._closed_by_user() else request
+        while True:
+            key = cv2.waitKey(STILL_POLL_MS)
+            if key >= 0:
+                return self.keys.update(key, self.clock()) or Quit()
+            if self._closed_by_user():
+                return Quit()
+
+    def close(self) -> None:
+        try:
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)  # lets the GUI thread take the window down
+        except cv2.error:
+            pass  # the user closed it already
+
+    def discard(self) -> None:
+        self.close()

@@ -1,0 +1,139 @@
+"""`facial-emotion` and `python -m facial_emotion`: each command reaches its tool's main(argv)
+with the rest of the line; and pyproject.toml installs what the tools need."""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import facial_emotion
+from facial_emotion.cli import export, main as cli_main, train, video
+from facial_emotion.cli.main import COMMANDS, main
+
+ROOT = Path(__file__).resolve().parents[2]
+TOOLS = {"video": video, "train": train, "export": export}
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list:
+    """Replace each tool's main with a recorder: calls gets (tool, argv); it returns 7."""
+    calls = []
+    for name, module in TOOLS.items():
+        monkeypatch.setattr(module, "main",
+                            lambda argv, name=name: calls.append((name, list(argv))) or 7)
+    return calls
+
+
+@pytest.mark.parametrize("argv, tool, forwarded", [
+    (["video"], "video", []),
+    (["video", "--source", "clip.mp4", "--no-display"], "video",
+     ["--source", "clip.mp4", "--no-display"]),
+    (["video", "--help"], "video", ["--help"]),
+    (["train", "--epochs", "3", "--out", "runs/x"], "train", ["--epochs", "3", "--out", "runs/x"]),
+    (["evaluate", "m.keras"], "train", ["--evaluate=m.keras", "--out=runs/eval"]),
+    (["evaluate", "m.keras", "--data", "d.csv", "--out", "o", "--skip-bad-rows", "--verbose"],
+     "train", ["--evaluate=m.keras", "--out=o", "--data=d.csv", "--skip-bad-rows", "--verbose"]),
+    (["evaluate", "--out", "o", "--", "-odd.keras"], "train", ["--evaluate=-odd.keras", "--out=o"]),
+    (["export", "m.keras", "--format", "tflite", "--float16"], "export",
+     ["m.keras", "--format", "tflite", "--float16"]),
+])
+def test_each_command_runs_its_tool(calls, argv, tool, forwarded):
+    assert main(argv) == 7  # the tool's exit code comes back
+    assert calls == [(tool, forwarded)]
+
+
+@pytest.mark.parametrize("argv, code, stream, says", [
+    pytest.param([], 2, "err", "required: COMMAND", id="no command"),
+    pytest.param(["bogus"], 2, "err", "expected a command (video, train, evaluate, export), "
+                                      "got 'bogus'", id="unknown command"),
+    pytest.param(["--source", "0"], 2, "err", "required: COMMAND", id="an option first"),
+    pytest.param(["--help"], 0, "out", "Run 'facial-emotion COMMAND --help'", id="help"),
+    pytest.param(["evaluate"], 2, "err", "facial-emotion evaluate: error", id="evaluate no model"),
+    pytest.param(["evaluate", "m.keras", "--epochs", "3"], 2, "err", "unrecognized arguments",
+                 id="evaluate with a training option"),
+])
+def test_usage_errors_and_help(calls, capsys, argv, code, stream, says):
+    with pytest.raises(SystemExit) as excinfo:
+        main(argv)
+    assert excinfo.value.code == code
+    assert says in getattr(capsys.readouterr(), stream)
+    assert calls == []
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["-h"])
+    out = capsys.readouterr().out
+    for name, command in COMMANDS.items():
+        assert re.search(rf"^  {name} +{re.escape(command.summary)}$", out, re.MULTILINE)
+
+
+def test_python_m_facial_emotion_is_the_same_command(calls, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["facial_emotion", "export", "m.keras"])
+    with pytest.raises(SystemExit) as excinfo:
+        runpy.run_module("facial_emotion", run_name="__main__", alter_sys=True)
+    assert excinfo.value.code == 7 and calls == [("export", ["m.keras"])]
+
+    monkeypatch.setattr(sys, "argv", ["facial_emotion", "--help"])
+    with pytest.raises(SystemExit):
+        runpy.run_module("facial_emotion", run_name="__main__", alter_sys=True)
+    assert "usage: python -m facial_emotion" in capsys.readouterr().out
+
+
+def test_evaluate_writes_a_report(video_cli_env, tmp_path, fer_csv, fer_rows):
+    """The real path: `evaluate MODEL --data D --out DIR` through train's --evaluate."""
+    csv = fer_csv(tmp_path / "fer2013.csv",
+                  fer_rows({"Training": 7, "PublicTest": 7, "PrivateTest": 7}))
+    out = tmp_path / "eval"
+    assert main(["evaluate", str(video_cli_env.model), "--data", str(csv), "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"] == str(video_cli_env.model)
+    assert 0 <= report["private_test"]["accuracy"] <= 1
+
+
+# --- packaging ----------------------------------------------------------------------------
+
+def pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def requirement_lines(path: Path) -> set[str]:
+    """Requirement specifiers, without comments and blanks, spaces and quote style removed."""
+    lines = (line.split("#", 1)[0] for line in path.read_text().splitlines())
+    return {normalized(line) for line in lines if line.strip()}
+
+
+def normalized(requirement: str) -> str:
+    return re.sub(r"\s+", "", requirement).replace("'", '"')
+
+
+def test_requirements_txt_is_the_dependencies_plus_the_test_extra():
+    project = pyproject()["project"]
+    runtime = {normalized(r) for r in project["dependencies"]}
+    test = {normalized(r) for r in project["optional-dependencies"]["test"]}
+    assert requirement_lines(ROOT / "requirements.txt") == runtime | test
+
+
+def test_the_console_script_is_the_dispatcher():
+    scripts = pyproject()["project"]["scripts"]
+    assert scripts == {"facial-emotion": "facial_emotion.cli.main:main"}
+    assert cli_main.main is main
+
+
+def test_every_subpackage_and_the_model_are_packaged():
+    setuptools = pyproject()["tool"]["setuptools"]
+    package_root = Path(facial_emotion.__file__).parent
+    found = {".".join(p.parent.relative_to(package_root.parent).parts)
+             for p in package_root.rglob("__init__.py")}
+    assert found <= set(setuptools["packages"]), "add new subpackages to pyproject.toml"
+    # models/ ships inside the package, so an installed tool finds its default model.
+    models = ROOT / setuptools["package-dir"]["facial_emotion.models"]
+    for name in setuptools["package-data"]["facial_emotion.models"]:
+        assert (models / name).is_file()
+    assert (models / "emotion_mini_xception.keras").is_file()

@@ -1,0 +1,104 @@
+"""EmotionClassifier's LiteRT cache: used when intact, rebuilt with one warning when not.
+
+A cache file with bytes zeroed inside still parses as a LiteRT model and runs, with wrong
+probabilities; only its stored hash gives it away.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import numpy as np
+import pytest
+
+from facial_emotion.cache import hash_path, read_cached
+from facial_emotion.detection import EmotionClassifier, classifier as classifier_module
+from facial_emotion.labels import IMAGE_SIZE
+from tests.helpers_video import HAS_LITERT
+
+pytestmark = pytest.mark.skipif(not HAS_LITERT, reason="ai-edge-litert not installed")
+
+
+def faces(n: int = 5) -> np.ndarray:
+    return np.random.default_rng(3).integers(0, 256, (n, IMAGE_SIZE, IMAGE_SIZE, 1), np.uint8)
+
+
+@pytest.fixture
+def cache_dir(model_files, tmp_path):
+    """A copy of the session's warmed cache: the untrained model's .tflite and its hash."""
+    copy = tmp_path / "cache"
+    shutil.copytree(model_files.cache_dir, copy)
+    return copy
+
+
+def the_tflite(cache_dir):
+    [path] = cache_dir.glob("*.tflite")
+    return path
+
+
+def no_conversion(*args, **kwargs):
+    raise AssertionError("the model was converted again instead of read from the cache")
+
+
+def zero_inside(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes(64) + data[middle + 64:]
+
+
+def test_an_intact_cache_is_used_quietly(model_files, cache_dir, monkeypatch, caplog):
+    monkeypatch.setattr(classifier_module, "convert_to_litert", no_conversion)
+    with caplog.at_level(logging.WARNING):
+        classifier = EmotionClassifier(model_files.model, backend="litert", cache_dir=cache_dir)
+    assert classifier.backend == "litert" and not caplog.records
+    expected = classifier.model.predict(faces().astype(np.float32), verbose=0)
+    np.testing.assert_allclose(classifier.predict(faces()), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("damage, says", [
+    pytest.param(lambda path: path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2]),
+                 "damaged", id="truncated"),
+    pytest.param(lambda path: path.write_bytes(zero_inside(path.read_bytes())),
+                 "damaged", id="bytes zeroed inside"),
+    pytest.param(lambda path: path.write_bytes(b""), "damaged", id="empty"),
+    pytest.param(lambda path: hash_path(path).unlink(), "no stored hash", id="hash missing"),
+])
+def test_a_damaged_cache_is_rebuilt_with_one_warning(model_files, cache_dir, caplog, monkeypatch,
+                                                     damage, says):
+    cached = the_tflite(cache_dir)
+    good = cached.read_bytes()
+    damage(cached)
+    # The conversion itself is slow and tested elsewhere (tests/test_export.py): here it
+    # returns what it returned when the session's cache was warmed.
+    conversions = []
+    monkeypatch.setattr(classifier_module, "convert_to_litert",
+                        lambda model: conversions.append(model) or good)
+
+    with caplog.at_level(logging.WARNING):
+        classifier = EmotionClassifier(model_files.model, backend="litert", cache_dir=cache_dir)
+
+    assert conversions == [classifier.model]
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    message = warning.getMessage()
+    assert str(cached) in message and says in message and "rebuilding" in message
+    assert "\n" not in message
+    assert read_cached(cached) == good  # rewritten, with a hash that matches again
+    expected = classifier.model.predict(faces().astype(np.float32), verbose=0)
+    np.testing.assert_allclose(classifier.predict(faces()), expected, atol=1e-5)
+
+
+def test_an_unwritable_cache_only_warns(model_files, tmp_path, caplog):
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache folder should be")
+    with caplog.at_level(logging.WARNING):
+        classifier = EmotionClassifier(model_files.model, backend="litert", cache_dir=blocker)
+    assert "could not write the cache" in caplog.text
+    expected = classifier.model.predict(faces().astype(np.float32), verbose=0)
+    np.testing.assert_allclose(classifier.predict(faces()), expected, atol=1e-5)
+
+
+def test_backend_litert_without_the_package_says_so(model_files, monkeypatch):
+    monkeypatch.setattr(classifier_module, "litert_available", lambda: False)
+    with pytest.raises(ValueError, match="ai-edge-litert"):
+        EmotionClassifier(model_files.model, backend="litert")
+    assert EmotionClassifier(model_files.model, backend="auto").backend == "tf"
