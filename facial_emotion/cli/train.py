@@ -16,6 +16,7 @@ PROG = "train_emotion_classifier.py"
 log = logging.getLogger(__name__)
 
 # Options a resumed run may change; every other option is the run's own, from its config.json.
+EVALUATE_OUT = "runs/eval"
 RESUMABLE = {"epochs", "swa_epochs", "data", "skip_bad_rows"}
 
 
@@ -27,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         "accuracy, report PrivateTest. Writes the model, report.json and plots to --out."))
     p.add_argument("--data", help=f"fer2013.csv, or a folder holding it or train/ and test/ "
                    f"image folders (default {d.data}/)")
-    p.add_argument("--out", default=d.out,
-                   help=f"run folder for checkpoints, log and report (default {d.out})")
+    p.add_argument("--out", help=f"run folder for checkpoints, log and report (default {d.out}; "
+                                 f"with --evaluate, {EVALUATE_OUT})")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last finished epoch")
     p.add_argument("--overwrite", action="store_true",
@@ -129,6 +130,8 @@ def main(argv=None) -> int:
     for flag in ("resume", "overwrite", "verbose"):
         setattr(args, flag, getattr(args, flag, False))
     evaluating = getattr(args, "evaluate", None) is not None
+    # An evaluation must not write its report into (and so over) a training run's folder.
+    args.out = getattr(args, "out", EVALUATE_OUT if evaluating else TrainConfig.out)
     if args.resume and args.overwrite:
         parser.error("--resume and --overwrite contradict each other: pick one")
     if evaluating and args.resume:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum
 from pathlib import Path
 
 from ..errors import RunError
@@ -17,18 +17,29 @@ from ..errors import RunError
 REFERENCE_BATCH = 128  # the peak learning rates below were tuned for this global batch
 
 
-class Optimizer(StrEnum):
+class Choice(str, Enum):
+    """A named option value that prints, formats and saves as its plain string (as 3.11's
+    StrEnum does; Python 3.10 has none)."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class Optimizer(Choice):
     SGD = "sgd"    # Nesterov momentum with coupled weight decay on every weight
     ADAM = "adam"  # Adam with L2 on the convolution kernels
 
 
-class ClassWeight(StrEnum):
+class ClassWeight(Choice):
     NONE = "none"
     BALANCED = "balanced"  # inverse class frequency
     SQRT = "sqrt"          # square root of that: a milder push towards rare classes
 
 
-class Strategy(StrEnum):
+class Strategy(Choice):
     NONE = "none"
     MIRRORED = "mirrored"        # every local GPU
     MULTIWORKER = "multiworker"  # the cluster in TF_CONFIG
