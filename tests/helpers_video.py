@@ -16,6 +16,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facial_emotion.labels import EMOTIONS
+from facial_emotion.video import VideoInfo
+
 FOURCC = {".mp4": "mp4v", ".avi": "MJPG"}
 CSV_COLUMNS = ["frame", "time_s", "face_id", "x", "y", "w", "h", "angry", "disgust", "fear",
                "happy", "sad", "surprise", "neutral", "emotion"]
@@ -194,3 +197,24 @@ def camera_cannot_open(index: int, timeout_s: float = 10.0) -> str | None:
     if result.stdout.strip() != "False":
         return f"camera {index} opens here (or the probe failed: {result.stderr.strip()[-200:]})"
     return None
+
+
+SINK_INFO = VideoInfo(160, 120, 10.0, 12)
+
+
+def _sink_factories():
+    from facial_emotion.video import (CsvSink, ImageFileSink, JsonlSink, SummarySink,
+                                      TimelineSink, VideoFileSink)
+    return {
+        # kind: (file name, factory given the path)
+        "mp4": ("out.mp4", lambda path: VideoFileSink(path, SINK_INFO)),
+        "avi": ("out.avi", lambda path: VideoFileSink(path, SINK_INFO)),
+        "image": ("out.png", lambda path: ImageFileSink(path)),
+        "csv": ("out.csv", lambda path: CsvSink(path, EMOTIONS)),
+        "jsonl": ("out.jsonl", lambda path: JsonlSink(path)),
+        "timeline": ("out.png", lambda path: TimelineSink(path, EMOTIONS)),
+        "summary": ("out.json", lambda path: SummarySink(path, EMOTIONS)),
+    }
+
+
+SINKS = _sink_factories()  # every file sink, for tests that must hold for all of them

@@ -9,14 +9,12 @@ import numpy as np
 import pytest
 
 from facial_emotion.errors import SourceError
-from facial_emotion.labels import EMOTIONS
 from facial_emotion.results import Face, FrameResult
-from facial_emotion.video import (CsvSink, ImageFileSink, JsonlSink, PendingFile, SummarySink,
-                                  TimelineSink, VideoFileSink, VideoInfo, check_distinct)
+from facial_emotion.video import (PendingFile, VideoFileSink, check_distinct)
 from facial_emotion.video.outputs import same_file
+from tests.helpers_video import SINK_INFO as INFO, SINKS
 from tests.tmpfs import full_disk, left_behind
 
-INFO = VideoInfo(160, 120, 10.0, 12)
 UNIFORM = np.full(7, 1 / 7, np.float32)
 
 
@@ -100,15 +98,6 @@ def test_check_distinct(files, outputs, inputs, message):
 
 # --- a full disk ----------------------------------------------------------------------------
 
-SINKS = {
-    "mp4": ("out.mp4", lambda path: VideoFileSink(path, INFO)),
-    "avi": ("out.avi", lambda path: VideoFileSink(path, INFO)),
-    "image": ("out.png", lambda path: ImageFileSink(path)),
-    "csv": ("out.csv", lambda path: CsvSink(path, EMOTIONS)),
-    "jsonl": ("out.jsonl", lambda path: JsonlSink(path)),
-    "timeline": ("out.png", lambda path: TimelineSink(path, EMOTIONS)),
-    "summary": ("out.json", lambda path: SummarySink(path, EMOTIONS)),
-}
 
 
 def noisy_frame(i: int) -> np.ndarray:

@@ -13,8 +13,8 @@ from facial_emotion.errors import SourceError
 from facial_emotion.labels import EMOTIONS
 from facial_emotion.results import Face, FrameResult
 from facial_emotion.video import (CsvSink, FrameSource, ImageFileSink, JsonlSink, Sink,
-                                  SummarySink, TimelineSink, VideoFileSink, VideoInfo, face_record)
-from tests.helpers_video import CSV_COLUMNS, read_video, synthetic_frames
+                                  TimelineSink, VideoFileSink, VideoInfo, face_record)
+from tests.helpers_video import CSV_COLUMNS, SINK_INFO as INFO, SINKS, read_video, synthetic_frames
 
 
 # --- FrameSource ----------------------------------------------------------------------------
@@ -107,18 +107,7 @@ def test_camera_that_cannot_be_opened(missing_camera, as_text):
 
 # --- sinks ----------------------------------------------------------------------------------
 
-INFO = VideoInfo(160, 120, 10.0, 12)
 
-SINKS = {
-    # name: (file name, factory given the path)
-    "video": ("out.mp4", lambda path: VideoFileSink(path, INFO)),
-    "avi": ("out.avi", lambda path: VideoFileSink(path, INFO)),
-    "image": ("out.png", lambda path: ImageFileSink(path)),
-    "csv": ("out.csv", lambda path: CsvSink(path, EMOTIONS)),
-    "jsonl": ("out.jsonl", lambda path: JsonlSink(path)),
-    "timeline": ("out.png", lambda path: TimelineSink(path, EMOTIONS)),
-    "summary": ("out.json", lambda path: SummarySink(path, EMOTIONS)),
-}
 
 
 @pytest.fixture
