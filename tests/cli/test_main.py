@@ -113,11 +113,12 @@ def normalized(requirement: str) -> str:
     return re.sub(r"\s+", "", requirement).replace("'", '"')
 
 
-def test_requirements_txt_is_the_dependencies_plus_the_test_extra():
+def test_requirements_txt_is_the_dependencies_plus_the_test_and_bench_extras():
     project = pyproject()["project"]
     runtime = {normalized(r) for r in project["dependencies"]}
-    test = {normalized(r) for r in project["optional-dependencies"]["test"]}
-    assert requirement_lines(ROOT / "requirements.txt") == runtime | test
+    extras = {normalized(r) for name in ("test", "bench")
+              for r in project["optional-dependencies"][name]}
+    assert requirement_lines(ROOT / "requirements.txt") == runtime | extras
 
 
 def test_the_console_script_is_the_dispatcher():
