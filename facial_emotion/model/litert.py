@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from ..labels import IMAGE_SIZE
+from ..runtime import native_stderr_hidden
 
 
 def litert_available() -> bool:
@@ -58,11 +59,12 @@ class LiteRTRunner:
     def __call__(self, faces: np.ndarray) -> np.ndarray:
         n = len(faces)
         if n not in self._by_batch:
-            interpreter = self._interpreter_cls(model_content=self.flatbuffer,
-                                                num_threads=self.threads)
-            input_index = interpreter.get_input_details()[0]["index"]
-            interpreter.resize_tensor_input(input_index, [n, IMAGE_SIZE, IMAGE_SIZE, 1])
-            interpreter.allocate_tensors()
+            with native_stderr_hidden():  # LiteRT's "Created ... XNNPACK delegate" line
+                interpreter = self._interpreter_cls(model_content=self.flatbuffer,
+                                                    num_threads=self.threads)
+                input_index = interpreter.get_input_details()[0]["index"]
+                interpreter.resize_tensor_input(input_index, [n, IMAGE_SIZE, IMAGE_SIZE, 1])
+                interpreter.allocate_tensors()
             self._by_batch[n] = (interpreter, input_index,
                                  interpreter.get_output_details()[0]["index"])
         interpreter, input_index, output_index = self._by_batch[n]
