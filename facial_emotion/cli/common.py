@@ -39,12 +39,6 @@ def non_negative(kind):
     return _checked(kind, lambda v: v >= 0, "0 or more")
 
 
-def at_least(kind, low):
-    return _checked(kind, lambda v: v >= low, f"at least {low}")
-
-
-def in_range(kind, low, high):
-    return _checked(kind, lambda v: low <= v <= high, f"from {low} to {high}")
 
 
 def _checked(kind, ok, wanted: str):

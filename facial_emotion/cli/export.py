@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 from ..runtime import configure_tensorflow
-from .common import one_line_errors, setup_logging
+from .common import ArgumentParser, one_line_errors, setup_logging
 
 PROG = "facial-emotion export"
 FORMATS = ("tflite",)
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=PROG, description=(
+    p = ArgumentParser(prog=PROG, description=(
         "Convert a saved classifier to a LiteRT (TensorFlow Lite) flatbuffer that takes "
         "float32 (N, 48, 48, 1) raw 0-255 grayscale faces and returns the 7 probabilities. "
         "The file is checked against the .keras model on random faces before it is written."))

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 
+from .common import ArgumentParser
+
 PROG = "facial-emotion"
 EVALUATE_OUT = "runs/eval"  # not the training run's folder, whose report.json it would replace
 
@@ -34,7 +36,7 @@ def _main_of(module: str) -> Callable[[list[str]], int]:
 def build_evaluate_parser(prog: str = f"{PROG} evaluate") -> argparse.ArgumentParser:
     from ..training.config import TrainConfig  # no TensorFlow in there
 
-    p = argparse.ArgumentParser(prog=prog, description=(
+    p = ArgumentParser(prog=prog, description=(
         "Score a saved classifier on FER2013's PublicTest and PrivateTest; write report.json "
         "and confusion_matrix.png to --out. The same as train_emotion_classifier.py "
         "--evaluate MODEL."))
@@ -74,7 +76,7 @@ COMMANDS = {
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     width = max(map(len, COMMANDS))
     listing = "\n".join(f"  {name:<{width}}  {c.summary}" for name, c in COMMANDS.items())
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=prog, usage=f"{prog} [-h] {{{','.join(COMMANDS)}}} ...",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Real-time facial emotion recognition: Haar cascade faces, Mini-Xception "

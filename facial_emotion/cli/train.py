@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import RunError
 from ..training.config import (OPTIMIZER_DEFAULTS, REFERENCE_BATCH, ClassWeight, Optimizer,
                                Strategy, TrainConfig)
-from .common import (EXIT_INTERRUPTED, fraction, non_negative, one_line_errors, positive,
+from .common import (EXIT_INTERRUPTED, ArgumentParser, fraction, non_negative, one_line_errors, positive,
                      setup_logging)
 
 PROG = "train_emotion_classifier.py"
@@ -23,7 +23,7 @@ RESUMABLE = {"epochs", "swa_epochs", "data", "skip_bad_rows"}
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
     sgd, adam = OPTIMIZER_DEFAULTS[Optimizer.SGD], OPTIMIZER_DEFAULTS[Optimizer.ADAM]
-    p = argparse.ArgumentParser(prog=PROG, argument_default=argparse.SUPPRESS, description=(
+    p = ArgumentParser(prog=PROG, argument_default=argparse.SUPPRESS, description=(
         "Train Mini-Xception on FER2013: fit on Training, choose the model by PublicTest "
         "accuracy, report PrivateTest. Writes the model, report.json and plots to --out."))
     p.add_argument("--data", help=f"fer2013.csv, or a folder holding it or train/ and test/ "
@@ -134,12 +134,20 @@ def main(argv=None) -> int:
     args.out = getattr(args, "out", EVALUATE_OUT if evaluating else TrainConfig.out)
     if args.resume and args.overwrite:
         parser.error("--resume and --overwrite contradict each other: pick one")
-    if evaluating and args.resume:
-        parser.error("--evaluate only scores a saved model: it cannot --resume a run")
-    if not evaluating:
+    options = {action.dest: action.option_strings[0]
+               for action in parser._actions if action.option_strings}
+    if evaluating:
+        training_only = sorted(options[name] for name in vars(args)
+                               if name in TrainConfig.__dataclass_fields__
+                               and name not in ("data", "skip_bad_rows", "out"))
+        training_only += [flag for flag in ("--resume", "--overwrite")
+                          if getattr(args, flag[2:])]
+        if training_only:
+            parser.error(f"--evaluate only scores a saved model: {', '.join(training_only)} "
+                         f"would have no effect")
+    else:
         try:
-            config = resolve_config(args, {action.dest: action.option_strings[0]
-                                           for action in parser._actions if action.option_strings})
+            config = resolve_config(args, options)
         except ValueError as exc:
             if isinstance(exc, RunError):
                 raise
@@ -167,7 +175,10 @@ def evaluate(args: argparse.Namespace) -> int:
     from ..training.run_folder import locked
 
     out = Path(args.out)
-    with locked(out):  # a training run may own this folder
+    if any((out / name).exists() for name in ("config.json", "state.json")):
+        raise RunError(f"{out} holds a training run, whose report and plots an evaluation "
+                       f"would replace: pick another --out (default {EVALUATE_OUT})")
+    with locked(out):  # a training may start in this folder meanwhile
         data = load_fer2013(getattr(args, "data", TrainConfig.data),
                             skip_bad_rows=getattr(args, "skip_bad_rows", False))
         report = evaluate_run(args.evaluate, data, out)

@@ -103,7 +103,10 @@ def test_a_resume_takes_the_runs_own_settings(tmp_path, argv, error):
 
 @pytest.mark.parametrize("argv, fragment", [
     pytest.param(["--resume", "--overwrite"], "contradict", id="resume and overwrite"),
-    pytest.param(["--evaluate", "m.keras", "--resume"], "cannot --resume", id="evaluate and resume"),
+    pytest.param(["--evaluate", "m.keras", "--resume"], "--resume would have no effect",
+                 id="evaluate and resume"),
+    pytest.param(["--evaluate", "m.keras", "--lr", "0.1", "--overwrite"],
+                 "--lr, --overwrite would have no effect", id="evaluate and training options"),
     pytest.param(["--optimizer", "rmsprop"], "rmsprop", id="unknown optimizer"),
     pytest.param(["--lr", "0"], "--lr", id="zero learning rate"),
     pytest.param(["--momentum", "1"], "--momentum", id="momentum of 1"),
@@ -114,3 +117,14 @@ def test_contradictions_are_usage_errors(tmp_path, capsys, argv, fragment):
     assert excinfo.value.code == 2
     assert fragment in capsys.readouterr().err.splitlines()[-1]
     assert not (tmp_path / "run").exists()
+
+
+def test_evaluate_refuses_a_folder_that_holds_a_training_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text("{}")
+    (run / "report.json").write_text("the run's own report")
+    assert main(["--evaluate", "m.keras", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "holds a training run" in err
+    assert (run / "report.json").read_text() == "the run's own report"
