@@ -7,7 +7,6 @@ import json
 import re
 import runpy
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -100,6 +99,7 @@ def test_evaluate_writes_a_report(video_cli_env, tmp_path, fer_csv, fer_rows):
 # --- packaging ----------------------------------------------------------------------------
 
 def pyproject() -> dict:
+    tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11+")
     return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
