@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..annotators import EMOTION_COLORS
+from ..annotators import class_color
 from ..errors import SourceError
-from ..labels import EMOTIONS
 from ..results import FrameResult
 from .outputs import PendingFile, checked_target, write_error
 from .sinks import Sink
@@ -28,10 +27,9 @@ MAX_PANELS = 12
 
 
 def emotion_rgb(name: str, index: int) -> tuple[float, float, float]:
-    """Matplotlib's RGB (0-1) for class `name` at `index`: the annotators' BGR colour of that
-    emotion, reversed. By name, as the annotators pick it, so the bars and the plot agree."""
-    position = EMOTIONS.index(name) if name in EMOTIONS else index
-    b, g, r = EMOTION_COLORS[position % len(EMOTION_COLORS)]  # BGR, as OpenCV draws
+    """Matplotlib's RGB (0-1) for class `name` at `index`: the annotators' colour of that
+    emotion, so the bars and the plot agree."""
+    b, g, r = class_color(name, index)  # BGR, as OpenCV draws
     return r / 255, g / 255, b / 255
 
 
