@@ -11,7 +11,9 @@ to a temporary .mp4 (mp4v) so that every pipeline decodes it as it would a real 
 (b) today: EmotionDetector with every frame scanned in full (full_scan_every=1), frames read
     on demand, every face shown at once; through the app's loop with its annotators, no sink.
 (c) ours: the defaults: a full scan every 5th frame and a search near the faces followed in
-    between, the next frames decoded on another thread, new faces confirmed over 2 frames.
+    between, the next frames decoded on another thread, new faces confirmed over 2 frames,
+    each face classified together with its mirror image and the two averaged.
+(d) ours without flip-averaging (--no-flip): the cost of the mirror image.
 --sweep adds (c) with other full_scan_every values, to show where the default sits, and (c)
 without read-ahead, to show its share.
 
@@ -135,8 +137,8 @@ def main(argv=None) -> int:
     from facial_emotion.video import FrameSource
     from facial_emotion.video.runner import annotate
 
-    def pipeline(full_scan_every: int, read_ahead: bool, confirm: bool):
-        detector = EmotionDetector(args.model, full_scan_every=full_scan_every)
+    def pipeline(full_scan_every: int, read_ahead: bool, confirm: bool, flip: bool = True):
+        detector = EmotionDetector(args.model, full_scan_every=full_scan_every, flip=flip)
         if not confirm:  # today's tracker showed every box at once
             detector.tracker = FaceTracker(smoothing=detector.tracker.smoothing,
                                            confirm_hits=1, confirm_window=1)
@@ -165,6 +167,7 @@ def main(argv=None) -> int:
             today: pipeline(1, read_ahead=False, confirm=False),
             "(c) ours: full scan every 5th frame, region search between, read-ahead":
                 pipeline(5, read_ahead=True, confirm=True),
+            "(d) ours without flip-averaging": pipeline(5, True, confirm=True, flip=False),
         }
         if args.sweep:
             for n in (3, 8, 10):
@@ -189,7 +192,27 @@ def main(argv=None) -> int:
         print(f"| {name} | {1000 * seconds / n:.1f} | {n / seconds:.0f} | "
               f"{best[today] / seconds:.2f}x | {found[name]}/{in_view} | "
               f"{100 * found[name] / found[today]:.1f}% |")
+    print(per_face_cost(args.model))
     return 0
+
+
+def per_face_cost(model: Path, faces: int = 1, calls: int = 2000) -> str:
+    """The classifier alone, one face per call as in a one-face video, flip-averaging on and
+    off in alternating blocks of calls (the fastest block of each counts)."""
+    from facial_emotion.detection import EmotionClassifier
+
+    crops = np.random.default_rng(0).integers(0, 256, (faces, 48, 48, 1), np.uint8)
+    classifiers = {flip: EmotionClassifier(model, flip=flip) for flip in (True, False)}
+    best = dict.fromkeys(classifiers, float("inf"))
+    for _ in range(10):
+        for flip, classifier in classifiers.items():
+            start = time.perf_counter()
+            for _ in range(calls // 10):
+                classifier.predict(crops)
+            best[flip] = min(best[flip], (time.perf_counter() - start) / (calls // 10))
+    return (f"classifier per call of {faces} face(s), {classifiers[True].backend}: flip-averaged "
+            f"{1000 * best[True]:.3f} ms, plain {1000 * best[False]:.3f} ms "
+            f"(+{1000 * (best[True] - best[False]):.3f} ms)")
 
 
 if __name__ == "__main__":

@@ -90,6 +90,52 @@ def write_image_folder(root: Path, rows, *, prefixed: bool = True, suffix: str =
     return root
 
 
+FERPLUS_HEADER = ("Usage", "Image name", "neutral", "happiness", "surprise", "sadness", "anger",
+                  "disgust", "fear", "contempt", "unknown", "NF")
+# FER+ vote column (after Usage and Image name) of each FER2013 class, 0 angry ... 6 neutral.
+FERPLUS_COLUMN = (4, 5, 6, 1, 3, 2, 0)
+
+
+def ferplus_votes(rows, seed: int = 0) -> np.ndarray:
+    """(len(rows), 10) vote counts in FER+'s file order, 10 raters each: 6 for the row's own
+    label, 3 for the next class, 1 for 'unknown'; every 5th row's majority is the next class
+    instead, and every 7th row is rated 'not a face' by all 10."""
+    votes = np.zeros((len(rows), 10), np.int64)
+    for i, (label, _, _) in enumerate(rows):
+        if i % 7 == 6:
+            votes[i, 9] = 10
+            continue
+        first, second = (label, (label + 1) % 7) if i % 5 else ((label + 1) % 7, label)
+        votes[i, FERPLUS_COLUMN[first]] += 6
+        votes[i, FERPLUS_COLUMN[second]] += 3
+        votes[i, 8] += 1
+    return votes
+
+
+def write_ferplus(folder: Path, rows, *, image_rows: bool = False, votes=None) -> Path:
+    """Write fer2013new.csv for `rows` (row-aligned) into `folder`, and with `image_rows` the
+    index image_rows.csv naming each file as `write_image_folder` names it. Returns `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    votes = ferplus_votes(rows) if votes is None else votes
+    lines = [",".join(FERPLUS_HEADER)] + [
+        ",".join([usage, f"fer{n:07d}.png"] + [str(v) for v in counts])
+        for n, ((_, _, usage), counts) in enumerate(zip(rows, votes))]
+    (folder / "fer2013new.csv").write_text("\n".join(lines) + "\n")
+    if image_rows:
+        index = ["path,row,pixel_mae"] + [
+            f"{USAGE_FOLDERS[usage]}/{EMOTIONS[label]}/{usage}_{n}.jpg,{n},1.0"
+            for n, (label, _, usage) in enumerate(rows)]
+        (folder / "image_rows.csv").write_text("\n".join(index) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def fer_votes():
+    """Factory: fer_votes(folder, rows, image_rows=False) writes FER+ files for those rows."""
+    return write_ferplus
+
+
 @pytest.fixture(scope="session")
 def fer_rows():
     """Factory: make_rows({"Training": n, "PublicTest": n, "PrivateTest": n}, seed=0)."""

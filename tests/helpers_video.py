@@ -218,3 +218,13 @@ def _sink_factories():
 
 
 SINKS = _sink_factories()  # every file sink, for tests that must hold for all of them
+
+
+def expected_probabilities(classifier, crops: np.ndarray) -> np.ndarray:
+    """What `classifier.predict(crops)` must give, through plain `model.predict`: with its
+    `flip` on, the mean of the crops' and their mirror images' probabilities."""
+    crops = crops.astype(np.float32)
+    plain = classifier.model.predict(crops, verbose=0)
+    if not classifier.flip:
+        return plain
+    return (plain + classifier.model.predict(crops[:, :, ::-1], verbose=0)) / 2

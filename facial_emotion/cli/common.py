@@ -55,6 +55,7 @@ def _checked(kind, ok, wanted: str):
 
 
 fraction = _checked(float, lambda v: 0 <= v < 1, "a fraction from 0 to below 1")
+unit_interval = _checked(float, lambda v: 0 <= v <= 1, "a number from 0 to 1")
 
 
 def one_line_errors(prog: str):

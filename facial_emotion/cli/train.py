@@ -10,14 +10,14 @@ from ..errors import RunError
 from ..training.config import (OPTIMIZER_DEFAULTS, REFERENCE_BATCH, ClassWeight, Optimizer,
                                Strategy, TrainConfig)
 from .common import (EXIT_INTERRUPTED, ArgumentParser, fraction, non_negative, one_line_errors, positive,
-                     setup_logging)
+                     setup_logging, unit_interval)
 
 PROG = "train_emotion_classifier.py"
 log = logging.getLogger(__name__)
 
 # Options a resumed run may change; every other option is the run's own, from its config.json.
 EVALUATE_OUT = "runs/eval"
-RESUMABLE = {"epochs", "swa_epochs", "data", "skip_bad_rows"}
+RESUMABLE = {"epochs", "swa_epochs", "data", "ferplus", "skip_bad_rows"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
         "accuracy, report PrivateTest. Writes the model, report.json and plots to --out."))
     p.add_argument("--data", help=f"fer2013.csv, or a folder holding it or train/ and test/ "
                    f"image folders (default {d.data}/)")
+    p.add_argument("--ferplus", metavar="PATH",
+                   help="FER+ rater votes: fer2013new.csv or a folder holding it (and "
+                        "image_rows.csv for image folders); default: beside the data, else the "
+                        "copy shipped with this tool")
     p.add_argument("--out", help=f"run folder for checkpoints, log and report (default {d.out}; "
                                  f"with --evaluate, {EVALUATE_OUT})")
     p.add_argument("--resume", action="store_true",
@@ -68,9 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     recipe.add_argument("--warmup-epochs", type=non_negative(int),
                         help=f"epochs of linear learning-rate warm-up before the cosine decay "
                              f"(default {d.warmup_epochs})")
+    recipe.add_argument("--label-weight", type=unit_interval, metavar="A",
+                        help=f"train on A x the FER2013 label + (1 - A) x the FER+ raters' vote "
+                             f"distribution: 1 is FER2013 alone, 0 the votes alone (default "
+                             f"{d.label_weight:g})")
     recipe.add_argument("--label-smoothing", type=fraction,
-                        help=f"mix this much of a uniform target into each one-hot label "
-                             f"(default {d.label_smoothing})")
+                        help=f"mix this much of a uniform target into the one-hot FER2013 part "
+                             f"of the target (default {d.label_smoothing})")
+    recipe.add_argument("--recall-floor", type=fraction, metavar="R",
+                        help=f"after training, raise the probabilities of any class whose "
+                             f"PublicTest recall is below R until it is not, so rare emotions "
+                             f"stay named; 0 is off (default {d.recall_floor})")
     recipe.add_argument("--rotation", type=non_negative(float), dest="rotation_deg",
                         metavar="DEGREES",
                         help=f"largest random rotation in degrees (default {d.rotation_deg:g})")
@@ -139,7 +151,7 @@ def main(argv=None) -> int:
     if evaluating:
         training_only = sorted(options[name] for name in vars(args)
                                if name in TrainConfig.__dataclass_fields__
-                               and name not in ("data", "skip_bad_rows", "out"))
+                               and name not in ("data", "ferplus", "skip_bad_rows", "out"))
         training_only += [flag for flag in ("--resume", "--overwrite")
                           if getattr(args, flag[2:])]
         if training_only:
@@ -162,10 +174,21 @@ def main(argv=None) -> int:
     result = train(config, resume=args.resume, overwrite=args.overwrite)
     if result.interrupted:
         return EXIT_INTERRUPTED
-    log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); model %s",
-             100 * result.report["private_test"]["accuracy"],
-             100 * result.report["private_test"]["flip_averaged_accuracy"], result.model_path)
+    log.info("%s; model %s", summary(result.report), result.model_path)
     return 0
+
+
+def summary(report: dict) -> str:
+    """One line of PrivateTest scores: FER2013 accuracy, and the FER+ ones when known."""
+    private = report["private_test"]
+    line = (f"PrivateTest accuracy {private['accuracy']:.2%} (flip-averaged "
+            f"{private['flip_averaged_accuracy']:.2%})")
+    if "ferplus" in private:
+        plain, flipped = private["ferplus"], private["ferplus_flip_averaged"]
+        line += (f", FER+ majority accuracy {plain['majority_accuracy']:.2%} "
+                 f"({flipped['majority_accuracy']:.2%}), rater agreement "
+                 f"{plain['agreement']:.3f} ({flipped['agreement']:.3f})")
+    return line
 
 
 def evaluate(args: argparse.Namespace) -> int:
@@ -180,11 +203,10 @@ def evaluate(args: argparse.Namespace) -> int:
                        f"would replace: pick another --out (default {EVALUATE_OUT})")
     with locked(out):  # a training may start in this folder meanwhile
         data = load_fer2013(getattr(args, "data", TrainConfig.data),
-                            skip_bad_rows=getattr(args, "skip_bad_rows", False))
+                            skip_bad_rows=getattr(args, "skip_bad_rows", False),
+                            ferplus=getattr(args, "ferplus", None))
         report = evaluate_run(args.evaluate, data, out)
-    log.info("PrivateTest accuracy %.2f%% (flip-averaged %.2f%%); report in %s",
-             100 * report["private_test"]["accuracy"],
-             100 * report["private_test"]["flip_averaged_accuracy"], out / "report.json")
+    log.info("%s; report in %s", summary(report), out / "report.json")
     return 0
 
 

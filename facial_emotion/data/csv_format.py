@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import DatasetError
 from ..labels import IMAGE_SIZE, NUM_CLASSES
+from .ferplus import FerPlusFiles, votes_by_row
 from .splits import FER2013, Usage
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,15 @@ _CHUNK_ROWS = 128
 _PLAIN_LENGTH = np.array([len(str(v)) for v in range(1000)])  # digits in 0-999 written plainly
 
 
-def read_csv(path: Path, *, skip_bad_rows: bool = False) -> FER2013:
-    """Parse a FER2013 CSV. Bad rows raise `DatasetError` naming file and line, or are dropped."""
+def read_csv(path: Path, *, skip_bad_rows: bool = False,
+             ferplus: FerPlusFiles | None = None) -> FER2013:
+    """Parse a FER2013 CSV. Bad rows raise `DatasetError` naming file and line, or are dropped.
+
+    With `ferplus`, each row gets the FER+ votes of the same data row (blank lines skipped, as
+    Microsoft's own scripts read the two files).
+    """
     table = _read_table(path)
+    votes = votes_by_row(ferplus, len(table), path) if ferplus else None
     labels = pd.to_numeric(table["emotion"], errors="coerce")
     images, pixels_ok = _parse_pixels(table["pixels"].str.strip())
     bad = (~labels.isin(range(NUM_CLASSES)) | ~table["Usage"].isin(_USAGES)).to_numpy() | ~pixels_ok
@@ -49,8 +56,9 @@ def read_csv(path: Path, *, skip_bad_rows: bool = False) -> FER2013:
         log.warning("%s: dropped %d bad row(s) of %d; the first was %s",
                     path, len(rows), len(table), first)
         table, labels, images = table[~bad], labels[~bad], images[~bad]
+        votes = None if votes is None else votes[~bad]
     return FER2013.from_usage(images, labels.to_numpy().astype(np.int64),
-                              table["Usage"].to_numpy(), source=str(path))
+                              table["Usage"].to_numpy(), source=str(path), votes=votes)
 
 
 def _parse_pixels(pixels: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from ..errors import DatasetError
 from ..labels import EMOTIONS, IMAGE_SIZE
+from .ferplus import FerPlusFiles, image_key, votes_by_name
 from .splits import FER2013, Usage
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,17 @@ def _is_junk(path: Path) -> bool:
     return path.name.startswith(".") or path.name.lower() in JUNK_FILES
 
 
-def read_image_folder(root: Path, *, skip_bad_rows: bool = False) -> FER2013:
-    """Read every image; a file that is not an image raises `DatasetError` or, if asked, is dropped."""
+def read_image_folder(root: Path, *, skip_bad_rows: bool = False,
+                      ferplus: FerPlusFiles | None = None) -> FER2013:
+    """Read every image; a file that is not an image raises `DatasetError` or, if asked, is
+    dropped. With `ferplus`, each image gets its FER+ votes through the index of file names."""
     files = list_images(root)
     if not files:
         raise DatasetError(f"{root}: no images found under {'/ and '.join(SPLIT_DIRS)}/")
-    images, labels, usages, dropped, unprefixed = [], [], [], [], 0
-    for path, label in tqdm(files, desc="Reading images", unit="img", leave=False):
+    votes = (votes_by_name(ferplus, [image_key(p.relative_to(root).as_posix()) for p, _ in files], root)
+             if ferplus else None)
+    images, labels, usages, kept, dropped, unprefixed = [], [], [], [], [], 0
+    for i, (path, label) in enumerate(tqdm(files, desc="Reading images", unit="img", leave=False)):
         image = _read_gray(path)
         if image is None:
             if not skip_bad_rows:
@@ -66,6 +71,7 @@ def read_image_folder(root: Path, *, skip_bad_rows: bool = False) -> FER2013:
                                    "(--skip-bad-rows drops such files)")
             dropped.append(path)
             continue
+        kept.append(i)
         usage = _usage_from_name(path)
         if usage is None:
             unprefixed += 1
@@ -83,7 +89,8 @@ def read_image_folder(root: Path, *, skip_bad_rows: bool = False) -> FER2013:
     if not images:
         raise DatasetError(f"{root}: no readable images")
     return FER2013.from_usage(np.stack(images)[..., None], np.array(labels, np.int64),
-                              np.array(usages), source=str(root))
+                              np.array(usages), source=str(root),
+                              votes=None if votes is None else votes[kept])
 
 
 def _read_gray(path: Path) -> np.ndarray | None:

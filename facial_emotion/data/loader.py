@@ -14,13 +14,14 @@ from ..cache import default_cache_dir, read_cached, write_cached
 from ..errors import DatasetError
 from ..files import sha256_file
 from .csv_format import read_csv
+from .ferplus import FerPlusFiles, find_ferplus
 from .folder_format import SPLIT_DIRS, is_image_folder, read_image_folder
 from .splits import FER2013
 
 log = logging.getLogger(__name__)
 
 CSV_NAME = "fer2013.csv"
-_CACHE_VERSION = "2"  # 2: keyed on content, with a stored hash
+_CACHE_VERSION = "3"  # 2: keyed on content, with a stored hash; 3: FER+ votes
 DOWNLOAD_HINT = (
     "download FER2013 from Kaggle, either the image folders "
     "(https://www.kaggle.com/datasets/msambare/fer2013: put train/ and test/ in fer2013/) or the "
@@ -44,8 +45,11 @@ def resolve_source(path: str | os.PathLike) -> Path:
 
 
 def load_fer2013(path: str | os.PathLike = "fer2013", *, skip_bad_rows: bool = False,
+                 ferplus: str | os.PathLike | None = None,
                  cache_dir: str | os.PathLike | None = None, use_cache: bool = True) -> FER2013:
-    """Load FER2013 from a Kaggle CSV or image folder, whichever `path` is.
+    """Load FER2013 from a Kaggle CSV or image folder, whichever `path` is, with the FER+
+    rater votes of each image when they are found (see `ferplus.find_ferplus`; `ferplus` names
+    the votes file or its folder when it is not beside the data).
 
     Parsed arrays are cached in `cache_dir` (default ~/.cache/facial_emotion), keyed on a hash
     of the source's content, so a second load skips the parse and any change to the source,
@@ -53,10 +57,11 @@ def load_fer2013(path: str | os.PathLike = "fer2013", *, skip_bad_rows: bool = F
     checked against its own stored hash before use; a damaged one is rebuilt.
     """
     source = resolve_source(path)
+    votes = find_ferplus(source, ferplus)
     read = read_image_folder if source.is_dir() else read_csv
     if not use_cache:
-        return read(source, skip_bad_rows=skip_bad_rows)
-    fingerprint = _fingerprint(source, skip_bad_rows)
+        return _log_votes(read(source, skip_bad_rows=skip_bad_rows, ferplus=votes))
+    fingerprint = _fingerprint(source, skip_bad_rows, votes)
     cache_file = Path(cache_dir or default_cache_dir()) / f"fer2013-{fingerprint}.npz"
     cached = read_cached(cache_file)
     if cached is not None:
@@ -64,19 +69,25 @@ def load_fer2013(path: str | os.PathLike = "fer2013", *, skip_bad_rows: bool = F
             with np.load(io.BytesIO(cached)) as arrays:
                 data = FER2013.from_arrays(arrays, source=str(source))
             log.info("loaded cached arrays from %s", cache_file)
-            return data
+            return _log_votes(data)
         except Exception as exc:
             # Its hash matched, so the file is as written; it may still be unreadable if an
             # older version of this tool wrote it differently. The cache is disposable.
             log.warning("ignoring unreadable cache %s (%s); rebuilding it", cache_file, exc)
-    data = read(source, skip_bad_rows=skip_bad_rows)
+    data = read(source, skip_bad_rows=skip_bad_rows, ferplus=votes)
     buffer = io.BytesIO()
     np.savez(buffer, **data.as_arrays())
     write_cached(cache_file, buffer.getvalue())
+    return _log_votes(data)
+
+
+def _log_votes(data: FER2013) -> FER2013:
+    if data.has_votes:
+        log.info("FER+ rater votes joined to every image")
     return data
 
 
-def _fingerprint(source: Path, skip_bad_rows: bool) -> str:
+def _fingerprint(source: Path, skip_bad_rows: bool, votes: FerPlusFiles) -> str:
     """A hash of everything the parse reads: the CSV's bytes, or every entry of the image
     folders by relative name, with each file's bytes.
 
@@ -86,7 +97,10 @@ def _fingerprint(source: Path, skip_bad_rows: bool) -> str:
     just what `list_images` would read: a file added anywhere changes the fingerprint, so the
     next load reads the folders again and reports anything wrong there.
     """
-    digest = hashlib.sha256(f"{_CACHE_VERSION}|{skip_bad_rows}".encode())
+    digest = hashlib.sha256(f"{_CACHE_VERSION}|{skip_bad_rows}|{votes.required}".encode())
+    for ferplus_file in (votes.votes, votes.index):
+        if ferplus_file is not None:
+            digest.update(f"|ferplus|{sha256_file(ferplus_file)}".encode())
     if not source.is_dir():
         digest.update(f"|csv|{sha256_file(source)}".encode())
         return digest.hexdigest()[:16]

@@ -51,13 +51,16 @@ class EmotionDetector:
         followed; 1 scans every frame in full (slowest, finds a new face at once); higher is
         faster but a face entering the frame is found up to N-1 frames later. Frames with no
         face to follow are always scanned in full.
+    flip: classify each face and its mirror image together and average them (steadier and
+        a little more accurate); False halves the classifier's work.
     """
 
     def __init__(self, model: str | os.PathLike | None = None,
                  cascade: str | os.PathLike | None = None, *,
                  detect_width: int | None | Literal["auto"] = "auto", min_neighbors: int = 5,
                  min_size: int = 40, track: bool = True, smoothing: float = 0.6,
-                 still: bool = False, full_scan_every: int = DEFAULT_FULL_SCAN_EVERY):
+                 still: bool = False, full_scan_every: int = DEFAULT_FULL_SCAN_EVERY,
+                 flip: bool = True):
         if isinstance(full_scan_every, bool) or not isinstance(full_scan_every, (int, np.integer)):
             raise TypeError(f"expected full_scan_every as an int, got {full_scan_every!r}")
         if full_scan_every < 1:
@@ -76,7 +79,7 @@ class EmotionDetector:
         # Loads TensorFlow or LiteRT: last, so a bad option fails fast and cheaply.
         from .classifier import EmotionClassifier, crop_faces
 
-        self.classifier = EmotionClassifier(model)
+        self.classifier = EmotionClassifier(model, flip=flip)
         self._crop_faces = crop_faces
         self._until_full_scan = 0            # frames to go before the next full scan
         self._last_boxes = np.zeros((0, 4))  # where faces were, when there is no tracker

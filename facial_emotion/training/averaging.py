@@ -44,7 +44,7 @@ def refresh_batch_norm(model: keras.Model, images: np.ndarray, batch_size: int =
     into its moving ones by `momentum`; a momentum of seen/(seen + batch) turns that into the
     plain average over all images. The layers' own momentum is restored afterwards.
     """
-    layers = [layer for layer in _all_layers(model)
+    layers = [layer for layer in all_layers(model)
               if isinstance(layer, keras.layers.BatchNormalization)]
     momenta = [layer.momentum for layer in layers]
     try:
@@ -59,8 +59,9 @@ def refresh_batch_norm(model: keras.Model, images: np.ndarray, batch_size: int =
     log.info("re-estimated %d batch-norm layers on %d images", len(layers), len(images))
 
 
-def _all_layers(model: keras.Model):
+def all_layers(model: keras.Model):
+    """Every layer of `model`, nested models' layers included (and the nested models)."""
     for layer in model.layers:
         yield layer
         if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
+            yield from all_layers(layer)

@@ -53,6 +53,7 @@ OPTIMIZER_DEFAULTS = {Optimizer.SGD: (0.05, 5e-4), Optimizer.ADAM: (2e-3, 5e-5)}
 @dataclass(frozen=True)
 class TrainConfig:
     data: str = "fer2013"
+    ferplus: str = ""  # FER+ votes file or folder; "" finds them beside the data, else the shipped copy
     out: str = "runs/mini_xception"
     epochs: int = 150
     batch_size: int = 128
@@ -67,7 +68,14 @@ class TrainConfig:
     # weight_decay). Adam: L2 on the convolution kernels. Higher regularises harder.
     # None takes the optimizer's default.
     weight_decay: float | None = None
+    # Training target: label_weight x FER2013's one-hot label + (1 - label_weight) x the FER+
+    # raters' vote distribution. 1 is FER2013 alone; lower reads faces more as people do.
+    label_weight: float = 1.0
+    # Mixed into the one-hot part of the target only: the votes are soft already.
     label_smoothing: float = 0.1
+    # After training, raise the probabilities of any class whose PublicTest recall is below
+    # this until it is not (a prior correction, folded into the last layer's bias); 0 is off.
+    recall_floor: float = 0.35
     rotation_deg: float = 10.0
     shift: float = 0.1            # fraction of the image size
     zoom: float = 0.1             # largest relative change of scale
@@ -113,10 +121,13 @@ class TrainConfig:
                 raise ValueError(f"expected {name} >= 0, got {value}")
         fractions = {"momentum": self.momentum, "label smoothing": self.label_smoothing,
                      "ema": self.ema, "shift": self.shift, "zoom": self.zoom,
+                     "recall floor": self.recall_floor,
                      "brightness": self.brightness, "contrast": self.contrast}
         for name, value in fractions.items():
             if not 0 <= value < 1:
                 raise ValueError(f"expected {name} in [0, 1), got {value}")
+        if not 0 <= self.label_weight <= 1:
+            raise ValueError(f"expected label weight in [0, 1], got {self.label_weight}")
         if self.rotation_deg > 180:
             raise ValueError(f"expected rotation <= 180 degrees, got {self.rotation_deg}")
 

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from ..data import Split
+from ..data.ferplus import vote_distribution
 from ..labels import NUM_CLASSES
 from .config import TrainConfig
 
@@ -81,13 +82,34 @@ def _mixup(images, targets, alpha: float, seed):
     return images, targets
 
 
+def training_targets(split: Split, label_weight: float = 1.0,
+                     label_smoothing: float = 0.0) -> np.ndarray:
+    """float32 (N, 7): `label_weight` x the smoothed one-hot FER2013 label + the rest x the
+    FER+ raters' vote distribution.
+
+    Smoothing mixes `label_smoothing` of a uniform target into the one-hot part only: it keeps
+    a single hard label from making the model overconfident, while the votes are a soft target
+    already, and smoothing them too would only pull the model away from how people vote. At
+    `label_weight` 1 this is exactly Keras' `CategoricalCrossentropy(label_smoothing=...)`.
+    """
+    one_hot = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels]
+    targets = label_weight * ((1 - label_smoothing) * one_hot + label_smoothing / NUM_CLASSES)
+    if label_weight < 1:
+        if split.votes is None:
+            raise ValueError(f"expected FER+ votes for a label weight below 1, got "
+                             f"{label_weight} and images without votes")
+        targets += (1 - label_weight) * vote_distribution(split.votes, split.labels)
+    return targets.astype(np.float32)
+
+
 def steps_per_epoch(split: Split, batch_size: int) -> int:
     return math.ceil(len(split) / batch_size)
 
 
 def make_dataset(split: Split, batch_size: int, config: TrainConfig | None = None,
                  training: bool = False, initial_epoch: int = 0) -> tf.data.Dataset:
-    """Batches of (float32 pixels 0-255, one-hot float32 targets).
+    """Batches of (float32 pixels 0-255, float32 targets): the one-hot labels, or for
+    training the targets of `training_targets`.
 
     For training the batches are shuffled, augmented and repeated without end: fit it with
     `steps_per_epoch(split, batch_size)`. Epoch e's order is a permutation drawn from
@@ -95,10 +117,11 @@ def make_dataset(split: Split, batch_size: int, config: TrainConfig | None = Non
     every epoch sees a fresh order and fresh transforms, and a run resumed at `initial_epoch`
     sees exactly the batches it would have seen without the interruption.
     """
-    targets = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels]
     if not training:
+        targets = np.eye(NUM_CLASSES, dtype=np.float32)[split.labels]
         ds = tf.data.Dataset.from_tensor_slices((split.images, targets)).batch(batch_size)
         return ds.map(_to_float, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    targets = training_targets(split, config.label_weight, config.label_smoothing)
     images, targets = tf.constant(split.images), tf.constant(targets)
     n = len(split)
 

@@ -10,15 +10,17 @@ import keras
 import numpy as np
 
 from ..data import FER2013, load_fer2013
-from ..errors import RunError
+from ..errors import DatasetError, RunError
 from ..evaluation import evaluate, evaluate_run
-from ..model import build_classifier, build_mini_xception, load_classifier, save_atomically
+from ..evaluation.report import predict_flip_averaged
+from ..model import build_classifier, build_mini_xception, class_names, load_classifier, save_atomically
 from .averaging import average_weights, refresh_batch_norm
 from .checkpoints import RunCheckpoints
 from .config import REFERENCE_BATCH, ClassWeight, Optimizer, TrainConfig
 from .distribute import make_strategy
 from .pipeline import make_dataset, steps_per_epoch
 from .progress import EpochProgress
+from .recall_floor import add_to_logits, fit_recall_floor
 from .run_folder import locked, prepare_new_run
 
 log = logging.getLogger(__name__)
@@ -73,9 +75,8 @@ def add_coupled_weight_decay(model: keras.Model, decay: float) -> None:
 def compile_model(model: keras.Model, config: TrainConfig, optimizer) -> keras.Model:
     if config.optimizer == Optimizer.SGD:
         add_coupled_weight_decay(model, config.weight_decay)
-    model.compile(optimizer,
-                  keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
-                  metrics=["accuracy"])
+    # Label smoothing is in the targets already (pipeline.training_targets).
+    model.compile(optimizer, keras.losses.CategoricalCrossentropy(), metrics=["accuracy"])
     return model
 
 
@@ -114,7 +115,13 @@ def train(config: TrainConfig, *, resume: bool = False, overwrite: bool = False,
         checkpoints = RunCheckpoints.for_run(run_dir, config.epochs, config.swa_epochs)
         if resume:
             checkpoints.read_state()
-        data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows)
+        data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows,
+                                    ferplus=config.ferplus or None)
+        if config.label_weight < 1 and not data.has_votes:
+            raise DatasetError(f"a label weight of {config.label_weight} trains on the FER+ rater "
+                               f"votes, but none fit {data.source}: pass --ferplus with "
+                               f"fer2013new.csv (and image_rows.csv for image folders), or "
+                               f"--label-weight 1")
         log.info("FER2013 from %s: %d train, %d PublicTest, %d PrivateTest",
                  data.source, len(data.train), len(data.val), len(data.test))
         checkpoints.check_data(data.content_hash(), data.source)
@@ -189,6 +196,8 @@ def finish(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints) -> T
     if not checkpoints.epochs_done:
         raise RunError(f"{checkpoints.run_dir}: no epoch finished, so there is no model to save")
     model, selected = final_model(checkpoints, config.swa_epochs, data)
+    if config.recall_floor:
+        selected["class_factors"] = apply_recall_floor(model, data, config.recall_floor)
     model_path = checkpoints.run_dir / MODEL_NAME
     save_atomically(model, model_path)  # without optimizer state
     report = evaluate_run(model_path, data, checkpoints.run_dir,
@@ -196,6 +205,19 @@ def finish(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints) -> T
                                     "wall_minutes": round(checkpoints.seconds / 60, 1),
                                     "selected": selected})
     return TrainResult(checkpoints.run_dir, model_path, False, report)
+
+
+def apply_recall_floor(model: keras.Model, data: FER2013, floor: float) -> dict[str, float]:
+    """Fold into `model` the smallest class factors that lift every class's flip-averaged
+    PublicTest recall to `floor` (see `recall_floor`); returns the factors above 1 by name."""
+    views = list(predict_flip_averaged(model, data.val.images, views=True))
+    log_boost = fit_recall_floor(views, data.val.labels, floor, len(views[0][0]))
+    if log_boost.any():
+        add_to_logits(model, log_boost)
+    factors = {name: round(float(np.exp(b)), 3) for name, b in zip(class_names(model), log_boost) if b}
+    log.info("class factors for a PublicTest recall of at least %.2f: %s", floor,
+             ", ".join(f"{k} x{v}" for k, v in factors.items()) or "none needed")
+    return factors
 
 
 def final_model(checkpoints: RunCheckpoints, swa_epochs: int,

@@ -138,3 +138,10 @@ def test_every_subpackage_and_the_model_are_packaged():
     for name in setuptools["package-data"]["facial_emotion.models"]:
         assert (models / name).is_file()
     assert (models / "emotion_mini_xception.keras").is_file()
+
+
+def test_the_ferplus_votes_ship_with_their_license():
+    data = pyproject()["tool"]["setuptools"]["package-data"]["facial_emotion.data"]
+    folder = Path(facial_emotion.__file__).parent / "data"
+    shipped = {p.name for pattern in data for p in folder.glob(pattern)}
+    assert {"fer2013new.csv", "image_rows.csv", "LICENSE.md", "README.md"} <= shipped

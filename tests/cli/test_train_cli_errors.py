@@ -55,6 +55,9 @@ def make_case(case: str, tmp, fer_csv, fer_rows) -> tuple[list[str], list[str]]:
         (tmp / "run").mkdir()
         TrainConfig(data=str(good_csv), out=str(tmp / "run"), epochs=1).save(tmp / "run" / "config.json")
         return ["--resume", *out], [str(tmp / "run"), "nothing to resume", "--overwrite"]
+    if case == "label weight without votes":
+        return (["--data", str(good_csv), "--label-weight", "0.5", *out],
+                [str(good_csv), "label weight of 0.5", "--ferplus"])
     if case == "resume without a run":
         return ["--resume", *out], [str(tmp / "run"), "config.json", "without --resume"]
     raise AssertionError(case)
@@ -70,6 +73,7 @@ def make_case(case: str, tmp, fer_csv, fer_rows) -> tuple[list[str], list[str]]:
     ("evaluate non-model", False),
     ("resume without checkpoints", True),
     ("resume without a run", False),
+    ("label weight without votes", False),
 ])
 def test_mistakes_print_one_line_and_exit_2(tmp_path, capsys, fer_csv, fer_rows, case,
                                             progress_first):
@@ -95,6 +99,8 @@ def test_mistakes_print_one_line_and_exit_2(tmp_path, capsys, fer_csv, fer_rows,
     pytest.param(["--batch-size", "0"], "--batch-size", id="zero batch size"),
     pytest.param(["--class-weight", "heavy"], "heavy", id="unknown class weight"),
     pytest.param(["--epochs", "ten"], "ten", id="epochs not a number"),
+    pytest.param(["--label-weight", "1.5"], "--label-weight", id="label weight above 1"),
+    pytest.param(["--recall-floor", "1"], "--recall-floor", id="recall floor of 1"),
 ])
 def test_bad_options_are_usage_errors(tmp_path, capsys, argv, fragment):
     with pytest.raises(SystemExit) as excinfo:

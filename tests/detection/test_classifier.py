@@ -15,7 +15,7 @@ import pytest
 from facial_emotion.cache import hash_path, read_cached
 from facial_emotion.detection import EmotionClassifier, classifier as classifier_module
 from facial_emotion.labels import IMAGE_SIZE
-from tests.helpers_video import HAS_LITERT
+from tests.helpers_video import HAS_LITERT, expected_probabilities
 
 pytestmark = pytest.mark.skipif(not HAS_LITERT, reason="ai-edge-litert not installed")
 
@@ -51,7 +51,7 @@ def test_an_intact_cache_is_used_quietly(model_files, cache_dir, monkeypatch, ca
     with caplog.at_level(logging.WARNING):
         classifier = EmotionClassifier(model_files.model, backend="litert", cache_dir=cache_dir)
     assert classifier.backend == "litert" and not caplog.records
-    expected = classifier.model.predict(faces().astype(np.float32), verbose=0)
+    expected = expected_probabilities(classifier, faces())
     np.testing.assert_allclose(classifier.predict(faces()), expected, atol=1e-5)
 
 
@@ -83,7 +83,7 @@ def test_a_damaged_cache_is_rebuilt_with_one_warning(model_files, cache_dir, cap
     assert str(cached) in message and says in message and "rebuilding" in message
     assert "\n" not in message
     assert read_cached(cached) == good  # rewritten, with a hash that matches again
-    expected = classifier.model.predict(faces().astype(np.float32), verbose=0)
+    expected = expected_probabilities(classifier, faces())
     np.testing.assert_allclose(classifier.predict(faces()), expected, atol=1e-5)
 
 
@@ -93,7 +93,7 @@ def test_an_unwritable_cache_only_warns(model_files, tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         classifier = EmotionClassifier(model_files.model, backend="litert", cache_dir=blocker)
     assert "could not write the cache" in caplog.text
-    expected = classifier.model.predict(faces().astype(np.float32), verbose=0)
+    expected = expected_probabilities(classifier, faces())
     np.testing.assert_allclose(classifier.predict(faces()), expected, atol=1e-5)
 
 
@@ -102,3 +102,21 @@ def test_backend_litert_without_the_package_says_so(model_files, monkeypatch):
     with pytest.raises(ValueError, match="ai-edge-litert"):
         EmotionClassifier(model_files.model, backend="litert")
     assert EmotionClassifier(model_files.model, backend="auto").backend == "tf"
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_flip_averages_each_face_with_its_mirror_image_in_one_call(model_files, cache_dir, flip):
+    classifier = EmotionClassifier(model_files.model, backend="litert", cache_dir=cache_dir,
+                                   flip=flip)
+    calls = []
+    forward = classifier._forward
+    classifier._forward = lambda batch: calls.append(len(batch)) or forward(batch)
+
+    probabilities = classifier.predict(faces(3))
+
+    assert calls == [6 if flip else 3]
+    model = classifier.model
+    plain = model.predict(faces(3).astype(np.float32), verbose=0)
+    mirrored = model.predict(faces(3)[:, :, ::-1].astype(np.float32), verbose=0)
+    np.testing.assert_allclose(probabilities, (plain + mirrored) / 2 if flip else plain, atol=1e-5)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)

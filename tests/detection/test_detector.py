@@ -16,7 +16,7 @@ from facial_emotion.detection.face_finder import clip_boxes
 from facial_emotion.errors import ModelError
 from facial_emotion.labels import EMOTIONS
 from facial_emotion.model import DEFAULT_MODEL, class_names, load_classifier
-from tests.helpers_video import HAS_LITERT, ScriptedFinder, as_boxes
+from tests.helpers_video import HAS_LITERT, ScriptedFinder, as_boxes, expected_probabilities
 from tests.scenes import entering_face_clip, entering_face_places, group_scene
 
 
@@ -226,7 +226,7 @@ def test_classifier_input_shapes(classifier, shape, raises):
 
 def test_classifier_matches_model_predict(classifier):
     crops = random_crops(5)
-    expected = classifier.model.predict(crops.astype(np.float32), verbose=0)
+    expected = expected_probabilities(classifier, crops)
     np.testing.assert_allclose(classifier.predict(crops), expected, atol=1e-5)
     np.testing.assert_allclose(classifier.predict(crops.astype(np.float32)), expected, atol=1e-5)
 
@@ -326,8 +326,7 @@ def test_detect_probabilities_are_the_classifiers_on_the_gray_crops(make_detecto
     frame = random_frame((120, 160, 3))
     found = detector.detect(frame)
     gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    expected = detector.classifier.model.predict(
-        crop_faces(gray, as_boxes(boxes)).astype(np.float32), verbose=0)
+    expected = expected_probabilities(detector.classifier, crop_faces(gray, as_boxes(boxes)))
     np.testing.assert_allclose([face.probabilities for face in found], expected, atol=1e-5)
 
 
@@ -353,9 +352,10 @@ def test_one_classifier_call_per_frame(make_detector, monkeypatch):
     for n in counts:
         before = (len(forward_batches), len(predict_calls))
         assert len(detector.detect(frame)) == n
-        # predict once per frame; the model itself once per frame with faces, all in one batch
+        # predict once per frame; the model itself once per frame with faces, all in one
+        # batch with their mirror images
         assert predict_calls[before[1]:] == [n]
-        assert forward_batches[before[0]:] == ([n] if n else [])
+        assert forward_batches[before[0]:] == ([2 * n] if n else [])
 
 
 def test_tracking_smooths_the_classifiers_probabilities(make_detector):

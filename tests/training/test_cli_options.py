@@ -69,6 +69,8 @@ def parse(*argv: str) -> argparse.Namespace:
     (["--weight-decay", "0", "--batch-size", "64"], {"weight_decay": 0.0, "batch_size": 64}),
     (["--rotation", "15", "--shift", "0.05", "--zoom", "0.2"],
      {"rotation_deg": 15.0, "shift": 0.05, "zoom": 0.2}),
+    (["--label-weight", "0", "--recall-floor", "0", "--ferplus", "votes/"],
+     {"label_weight": 0.0, "recall_floor": 0.0, "ferplus": "votes/"}),
 ])
 def test_options_become_the_config(tmp_path, argv, expected):
     config = resolve_config(parse(*argv, "--out", str(tmp_path / "run")))

@@ -11,7 +11,8 @@ import tensorflow as tf
 
 from facial_emotion.data import Split
 from facial_emotion.training.config import TrainConfig
-from facial_emotion.training.pipeline import augment, make_dataset, resample, steps_per_epoch
+from facial_emotion.training.pipeline import (augment, make_dataset, resample, steps_per_epoch,
+                                              training_targets)
 
 SIZE = 48
 
@@ -138,3 +139,55 @@ def test_evaluation_batches_are_in_order_and_unchanged(split):
     x, y = next(iter(make_dataset(split, 64)))
     np.testing.assert_array_equal(x.numpy(), split.images[:64].astype(np.float32))
     np.testing.assert_array_equal(y.numpy().argmax(1), split.labels[:64])
+
+
+def voted_split(n: int = 50, seed: int = 0) -> Split:
+    rng = np.random.default_rng(seed)
+    votes = rng.integers(0, 4, (n, 10)).astype(np.uint8)
+    votes[0, :7] = 0  # only non-class votes: this image keeps its one-hot label
+    return Split(rng.integers(0, 256, (n, SIZE, SIZE, 1), dtype=np.uint8),
+                 rng.integers(0, 7, n), votes)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_label_weight_1_is_kerass_label_smoothing_on_the_one_hot_label(smoothing):
+    split = voted_split()
+    one_hot = np.eye(7, dtype=np.float32)[split.labels]
+    targets = training_targets(split, 1.0, smoothing)
+    keras_loss = tf.keras.losses.CategoricalCrossentropy(label_smoothing=smoothing)
+    ours = tf.keras.losses.CategoricalCrossentropy()
+    predictions = tf.nn.softmax(np.random.default_rng(1).normal(size=(len(split), 7)))
+    np.testing.assert_allclose(ours(targets, predictions), keras_loss(one_hot, predictions),
+                               rtol=1e-6)
+
+
+def test_label_weight_0_is_the_vote_distribution_unsmoothed():
+    split = voted_split()
+    targets = training_targets(split, 0.0, 0.1)
+    counts = split.votes[1:, :7].astype(np.float32)
+    np.testing.assert_allclose(targets[1:], counts / counts.sum(axis=1, keepdims=True), rtol=1e-6)
+    np.testing.assert_array_equal(targets[0], np.eye(7)[split.labels[0]])
+
+
+def test_a_blend_mixes_the_two_and_sums_to_one():
+    split = voted_split()
+    blend = training_targets(split, 0.3, 0.1)
+    expected = 0.3 * training_targets(split, 1.0, 0.1) + 0.7 * training_targets(split, 0.0, 0.1)
+    np.testing.assert_allclose(blend, expected, rtol=1e-6)
+    np.testing.assert_allclose(blend.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_votes_are_needed_below_label_weight_1(split):
+    with pytest.raises(ValueError, match="FER\\+ votes"):
+        training_targets(split, 0.5)
+
+
+def test_training_batches_carry_the_blended_targets():
+    split = voted_split(40)
+    c = config(batch_size=40, label_weight=0.5, rotation_deg=0.0, shift=0.0, zoom=0.0)
+    images, targets = next(iter(make_dataset(split, 40, c, training=True)))
+    expected = training_targets(split, 0.5, c.label_smoothing)
+    # The batch is a shuffle of the split: match its rows by their pixels' sums (flips keep them).
+    order = np.argsort(split.images.reshape(40, -1).sum(axis=1))
+    batch_order = np.argsort(images.numpy().reshape(40, -1).sum(axis=1))
+    np.testing.assert_allclose(targets.numpy()[batch_order], expected[order], rtol=1e-6)
