@@ -1,5 +1,6 @@
 """Process settings for the native libraries: TensorFlow's, which must be in place before
-TensorFlow runs its first op, and OpenCV's logging."""
+TensorFlow runs its first op, and the logging of TensorFlow, OpenCV and FFmpeg, which write
+to stderr themselves, past Python's logging."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ import tempfile
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+# The variable that quiets each native logger, and when it is read: OpenCV's own lines
+# ("[ WARN:0@0.1] ...", "[ERROR:0@2.3] ... Camera index out of range") at `import cv2`;
+# FFmpeg's ("moov atom not found", "timebase ... not supported") when OpenCV first opens a
+# video; TensorFlow's C++ lines (absl, CUDA, oneDNN) at `import tensorflow`.
+QUIET_NATIVE_LOGS = {
+    "OPENCV_LOG_LEVEL": "SILENT",
+    "OPENCV_FFMPEG_LOGLEVEL": "-8",  # FFmpeg's AV_LOG_QUIET
+    "TF_CPP_MIN_LOG_LEVEL": "3",     # 3 hides C++ ERROR lines too; errors reach Python anyway
+}
+_quieted: set[str] = set()  # the variables quiet_native_logs() set, for show_native_logs()
 
 
 def cpu_flags() -> set[str]:
@@ -58,20 +70,49 @@ def configure_tensorflow(quiet: bool = True) -> None:
         import tensorflow  # noqa: F401
 
 
+def quiet_native_logs(environ=None) -> None:
+    """Hide what OpenCV, FFmpeg and TensorFlow print to stderr by themselves: the tools
+    report each failure in one line of their own, and Python's logging cannot reach these.
+
+    Call it first in a command-line tool, before anything imports OpenCV or TensorFlow or
+    opens a video. A variable the user set always wins. show_native_logs() undoes it, for
+    --verbose; configure_opencv() quiets an OpenCV imported before this call.
+    """
+    environ = os.environ if environ is None else environ
+    for key, value in QUIET_NATIVE_LOGS.items():
+        if key not in environ:
+            environ[key] = value
+            _quieted.add(key)
+
+
+def show_native_logs(environ=None) -> None:
+    """Undo quiet_native_logs(): the native libraries log as they would by themselves."""
+    environ = os.environ if environ is None else environ
+    for key in sorted(_quieted):
+        environ.pop(key, None)
+    _quieted.clear()
+    if "cv2" in sys.modules:  # it read OPENCV_LOG_LEVEL on import: back to its default
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_WARNING)
+
+
 def configure_opencv(quiet: bool = True) -> None:
-    """quiet: hide OpenCV's WARN lines (e.g. "FFmpeg: Failed to write frame" on a full disk,
-    or a missing camera's backend notes); the tools report such failures in one line of
-    their own. quiet=False shows them (and leaves OpenCV's level as it was)."""
+    """quiet: hide OpenCV's own lines, ERROR included (e.g. "FFmpeg: Failed to write frame"
+    on a full disk, a missing camera's "Camera index out of range"); the tools report such
+    failures in one line of their own. quiet=False shows them (and leaves OpenCV's level as
+    it was)."""
     if quiet:
         import cv2
 
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 
 @contextlib.contextmanager
 def native_stderr_hidden():
     """Hide what native code (C/C++ libraries) writes to stderr during the block; if the
-    block raises, show it after all, since it may explain the error.
+    block raises, show it after all, since it may explain the error (not for Ctrl-C, which
+    explains itself).
 
     It redirects file descriptor 2 to a temporary file, so it also catches writes that
     bypass Python's sys.stderr (absl, TensorFlow Lite's "Created ... XNNPACK delegate").
@@ -83,10 +124,14 @@ def native_stderr_hidden():
     try:
         with tempfile.TemporaryFile() as sink:
             os.dup2(sink.fileno(), fd)
-            failed = True
+            failed = False
             try:
                 yield
-                failed = False
+            except KeyboardInterrupt:
+                raise
+            except BaseException:
+                failed = True
+                raise
             finally:
                 os.dup2(saved, fd)
                 if failed:

@@ -8,6 +8,7 @@ scripts them. Nothing here reads the shipped model, the working directory or the
 from __future__ import annotations
 
 import importlib.util
+import struct
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -109,6 +110,41 @@ def read_video(path: Path) -> VideoRead:
                          int(capture.get(cv2.CAP_PROP_FRAME_COUNT)))
     finally:
         capture.release()
+
+
+# How a picture is stored so that a viewer, turning it by its EXIF Orientation tag, shows it
+# upright: 6 means "turn 90 degrees clockwise to view", so the stored pixels are the upright
+# picture turned 90 degrees anticlockwise; 8 the reverse; 3 upside down.
+STORED_TURN = {1: None, 3: cv2.ROTATE_180, 6: cv2.ROTATE_90_COUNTERCLOCKWISE,
+               8: cv2.ROTATE_90_CLOCKWISE}
+
+
+def jpeg_as_a_phone_stores_it(path: Path, upright: np.ndarray, orientation: int) -> Path:
+    """Write `upright` (BGR) as a JPEG whose pixels are turned and whose EXIF Orientation tag
+    says how to turn them back, as a phone held sideways does. The EXIF block (APP1: a
+    big-endian TIFF header and one IFD entry) is built by hand: no imaging library needed."""
+    turn = STORED_TURN[orientation]
+    stored = upright if turn is None else cv2.rotate(upright, turn)
+    ok, jpeg = cv2.imencode(".jpg", stored, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    tiff = (b"MM\x00*" + struct.pack(">I", 8) + struct.pack(">H", 1)
+            + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(">I", 0))
+    app1 = b"Exif\x00\x00" + tiff
+    data = jpeg.tobytes()
+    Path(path).write_bytes(data[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1
+                           + data[2:])
+    return Path(path)
+
+
+def write_gif(path: Path, frames: list[np.ndarray], durations_ms: list[int]) -> Path:
+    """An animated GIF (a static one for one frame) showing each BGR frame for its own
+    duration: a real file whose frame rate varies. Needs Pillow (matplotlib depends on it)."""
+    from PIL import Image
+
+    images = [Image.fromarray(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)) for frame in frames]
+    images[0].save(path, save_all=len(images) > 1, append_images=images[1:],
+                   duration=durations_ms if len(images) > 1 else durations_ms[0], loop=0)
+    return Path(path)
 
 
 def as_boxes(boxes) -> np.ndarray:

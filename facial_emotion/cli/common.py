@@ -58,14 +58,18 @@ fraction = _checked(float, lambda v: 0 <= v < 1, "a fraction from 0 to below 1")
 unit_interval = _checked(float, lambda v: 0 <= v <= 1, "a number from 0 to 1")
 
 
-def one_line_errors(prog: str):
-    """Decorate main(argv): our errors, a ValueError from the library, an OS error (full disk,
-    read-only folder) and Ctrl-C each become one line on stderr and a non-zero exit code."""
+def one_line_errors(default_prog: str):
+    """Decorate main(argv, prog): our errors, a ValueError from the library, an OS error (full
+    disk, read-only folder) and Ctrl-C each become one line on stderr, headed by the name the
+    tool was called by, and a non-zero exit code.
+
+    The wrapper takes `prog` too (default `default_prog`), so that the dispatcher's
+    `facial-emotion video` names itself in usage and errors, not the script it wraps."""
     def decorate(main):
         @functools.wraps(main)
-        def wrapper(argv=None) -> int:
+        def wrapper(argv=None, prog: str = default_prog) -> int:
             try:
-                return main(argv)
+                return main(argv, prog)
             except (FacialEmotionError, ValueError) as exc:
                 print(f"{prog}: error: {exc}", file=sys.stderr)
                 return EXIT_USAGE
@@ -76,5 +80,22 @@ def one_line_errors(prog: str):
             except KeyboardInterrupt:
                 print(f"{prog}: interrupted", file=sys.stderr)
                 return EXIT_INTERRUPTED
+            except Exception as exc:
+                if not caused_by_ctrl_c(exc):
+                    raise
+                print(f"{prog}: interrupted", file=sys.stderr)
+                return EXIT_INTERRUPTED
         return wrapper
     return decorate
+
+
+def caused_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether Ctrl-C is behind `exc`: a native module interrupted while it loads (LiteRT's,
+    during start-up) raises "ImportError: initialization failed" from the KeyboardInterrupt."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -19,8 +19,8 @@ TOLERANCE = {False: 1e-4, True: 1e-2}
 log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = ArgumentParser(prog=PROG, description=(
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    p = ArgumentParser(prog=prog, description=(
         "Convert a saved classifier to a LiteRT (TensorFlow Lite) flatbuffer that takes "
         "float32 (N, 48, 48, 1) raw 0-255 grayscale faces and returns the 7 probabilities. "
         "The file is checked against the .keras model on random faces before it is written."))
@@ -41,8 +41,8 @@ def default_output(model: Path, float16: bool) -> Path:
 
 
 @one_line_errors(PROG)
-def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv=None, prog: str = PROG) -> int:
+    args = build_parser(prog).parse_args(argv)
     setup_logging()
     configure_tensorflow()
     import numpy as np

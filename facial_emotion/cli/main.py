@@ -5,8 +5,8 @@
     facial-emotion evaluate MODEL ...  is  python train_emotion_classifier.py --evaluate MODEL ...
     facial-emotion export MODEL ...    writes a LiteRT model for phones and edge boards
 
-Each command's own `main(argv)` parses the rest of the line, so `facial-emotion video --help`
-lists the video options. Nothing heavy is imported until a command runs.
+Each command's own `main(argv, prog)` parses the rest of the line, so `facial-emotion video
+--help` lists the video options under that name. Nothing heavy is imported until a command runs.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ EVALUATE_OUT = "runs/eval"  # not the training run's folder, whose report.json i
 @dataclass(frozen=True)
 class Command:
     summary: str
-    run: Callable[[list[str]], int]
+    run: Callable[[list[str], str], int]  # (the rest of the line, the name to go by)
 
 
-def _main_of(module: str) -> Callable[[list[str]], int]:
-    return lambda argv: import_module(module).main(argv)
+def _main_of(module: str) -> Callable[[list[str], str], int]:
+    return lambda argv, prog: import_module(module).main(argv, prog=prog)
 
 
 def build_evaluate_parser(prog: str = f"{PROG} evaluate") -> argparse.ArgumentParser:
@@ -51,15 +51,16 @@ def build_evaluate_parser(prog: str = f"{PROG} evaluate") -> argparse.ArgumentPa
     return p
 
 
-def evaluate(argv: list[str]) -> int:
-    """`evaluate MODEL [--data D] [--out DIR]` as train_emotion_classifier.py's --evaluate."""
-    args = build_evaluate_parser().parse_args(argv)
+def evaluate(argv: list[str], prog: str = f"{PROG} evaluate") -> int:
+    """`evaluate MODEL [--data D] [--out DIR]` as train_emotion_classifier.py's --evaluate;
+    its errors too go by `prog`."""
+    args = build_evaluate_parser(prog).parse_args(argv)
     # OPTION=VALUE, so a value that starts with "-" is not taken for an option.
     forwarded = [f"--evaluate={args.model}", f"--out={args.out}"]
     if args.data is not None:
         forwarded.append(f"--data={args.data}")
     forwarded += ["--skip-bad-rows"] * args.skip_bad_rows + ["--verbose"] * args.verbose
-    return import_module("facial_emotion.cli.train").main(forwarded)
+    return import_module("facial_emotion.cli.train").main(forwarded, prog=prog)
 
 
 COMMANDS = {
@@ -95,4 +96,5 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         parser.error("expected a command first")  # reached only for a lone "--" and the like
     if argv[0] not in COMMANDS:
         parser.error(f"expected a command ({', '.join(COMMANDS)}), got {argv[0]!r}")
-    return COMMANDS[argv[0]].run(argv[1:])
+    # Each tool names itself as called: "facial-emotion video", "python -m facial_emotion train".
+    return COMMANDS[argv[0]].run(argv[1:], f"{prog} {argv[0]}")

@@ -20,10 +20,10 @@ EVALUATE_OUT = "runs/eval"
 RESUMABLE = {"epochs", "swa_epochs", "data", "ferplus", "skip_bad_rows"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     d = TrainConfig()
     sgd, adam = OPTIMIZER_DEFAULTS[Optimizer.SGD], OPTIMIZER_DEFAULTS[Optimizer.ADAM]
-    p = ArgumentParser(prog=PROG, argument_default=argparse.SUPPRESS, description=(
+    p = ArgumentParser(prog=prog, argument_default=argparse.SUPPRESS, description=(
         "Train Mini-Xception on FER2013: fit on Training, choose the model by PublicTest "
         "accuracy, report PrivateTest. Writes the model, report.json and plots to --out."))
     p.add_argument("--data", help=f"fer2013.csv, or a folder holding it or train/ and test/ "
@@ -136,8 +136,8 @@ def resolve_config(args: argparse.Namespace, options: dict[str, str] | None = No
 
 
 @one_line_errors(PROG)
-def main(argv=None) -> int:
-    parser = build_parser()
+def main(argv=None, prog: str = PROG) -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     for flag in ("resume", "overwrite", "verbose"):
         setattr(args, flag, getattr(args, flag, False))

@@ -42,7 +42,7 @@ class _HelpFormatter(argparse.HelpFormatter):
         return text
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     # Face finding's defaults are read from the detector (light to import), so that each
     # lives in one place.
     from ..detection.detector import EmotionDetector
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     default = {name: parameter.default
                for name, parameter in inspect.signature(EmotionDetector).parameters.items()}
-    p = ArgumentParser(prog=PROG, formatter_class=_HelpFormatter, description=(
+    p = ArgumentParser(prog=prog, formatter_class=_HelpFormatter, description=(
         "Find every face with a Haar cascade, classify its emotion with Mini-Xception, and "
         "show, save or export the result. Keys in the window: q or Esc quit; type a face's "
         "id (the #N on screen) to show its bars; 0 goes back to the largest face."))
@@ -62,9 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Haar cascade XML: a path, or a file name in haarcascade_files/ or "
                         "OpenCV's cascades; default the frontal-face cascade")
     p.add_argument("--no-display", action="store_true",
-                   help="no window: run headless, e.g. to write --output or --csv")
+                   help="no window: run headless, as fast as it goes, e.g. to write --output "
+                        "or --csv")
+    p.add_argument("--fast", action="store_true",
+                   help="show a video file in the window as fast as it is processed, not at "
+                        "its own pace")
     p.add_argument("--verbose", action="store_true",
-                   help="show TensorFlow's and OpenCV's own log lines, and debug messages")
+                   help="show TensorFlow's, OpenCV's and FFmpeg's own log lines, and debug "
+                        "messages")
 
     out = p.add_argument_group(
         "outputs", "Each is written under a temporary name beside it and renamed when the run "
@@ -113,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 OUTPUT_OPTIONS = ("output", "csv", "jsonl", "timeline", "summary")
+# Suffixes that name another format than the option writes: `--csv rows.json` would leave CSV
+# in a file that every other tool reads as JSON.
+OTHER_FORMATS = {"csv": (".json", ".jsonl", ".ndjson"), "jsonl": (".csv", ".tsv"),
+                 "summary": (".csv", ".tsv", ".jsonl")}
+WRITES = {"csv": "CSV", "jsonl": "JSON lines", "summary": "one JSON document"}
 
 
 def is_camera(source: str) -> bool:
@@ -123,9 +133,33 @@ def source_name(source: str) -> str:
     return f"camera {source}" if is_camera(source) else Path(source).name
 
 
-def check_paths(args: argparse.Namespace, default_model: Path) -> None:
-    """Refuse before anything is written: an output that is an input or another output."""
-    inputs = {"--model": args.model or default_model}
+def check_options(args: argparse.Namespace) -> None:
+    """What can be checked before TensorFlow loads, which takes seconds: the source exists
+    and is a file, each output can be created and has a suffix of its format, a given --model
+    exists, and no output is an input. Raises SourceError or ModelError."""
+    from ..errors import ModelError
+    from ..video.outputs import checked_target
+    from ..video.sources import check_source
+
+    check_source(args.source)
+    for name in OUTPUT_OPTIONS:
+        path = getattr(args, name)
+        if path is None:
+            continue
+        checked_target(path)
+        if path.suffix.lower() in OTHER_FORMATS.get(name, ()):
+            raise SourceError(f"--{name} {path}: {path.suffix} names another format, but "
+                              f"--{name} writes {WRITES[name]}: choose a name that says so")
+    if args.model is not None and not args.model.is_file():
+        raise ModelError(f"model file not found: {args.model}")
+    check_paths(args, None)
+
+
+def check_paths(args: argparse.Namespace, default_model: Path | None) -> None:
+    """Refuse before anything is written: an output that is an input or another output.
+    default_model: the model used without --model; None leaves it out of the check."""
+    model = args.model or default_model
+    inputs = {"--model": model} if model is not None else {}
     if not is_camera(args.source):
         inputs = {"the source": Path(args.source), **inputs}
     if args.cascade and Path(args.cascade).is_file():
@@ -161,15 +195,22 @@ def make_sinks(args, source, class_names, stack: contextlib.ExitStack) -> list:
     if args.summary:
         add(SummarySink(args.summary, class_names, source=str(args.source)))
     if not args.no_display:
+        # A file plays at its own pace, like in a video player; a camera paces itself.
         add(WindowSink(f"{name} - facial emotion", (info.width, info.height),
-                       still=info.is_image))
+                       still=info.is_image, pace=not (args.fast or info.live)))
     return sinks
 
 
 @one_line_errors(PROG)
-def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv=None, prog: str = PROG) -> int:
+    from ..runtime import quiet_native_logs, show_native_logs
+
+    quiet_native_logs()  # before the parser imports OpenCV, which reads its level on import
+    args = build_parser(prog).parse_args(argv)
     setup_logging(args.verbose)
+    if args.verbose:
+        show_native_logs()
+    check_options(args)  # before any heavy import: a typo is reported at once
     if not args.no_display:
         from ..video.window import window_unavailable
 
@@ -178,19 +219,24 @@ def main(argv=None) -> int:
             raise SourceError(f"cannot open a window: {reason}; use --no-display to run "
                               "without one (with --output or --csv to keep the results)")
     from ..runtime import configure_opencv, configure_tensorflow
-
-    configure_tensorflow(quiet=not args.verbose)
-    configure_opencv(quiet=not args.verbose)
-    from ..annotators import BoxAnnotator, FpsAnnotator, LabelAnnotator, ProbabilityBarsAnnotator
-    from ..detection import EmotionDetector, detect_width_for
-    from ..model import DEFAULT_MODEL
     from ..video import FrameSource, run
 
-    check_paths(args, DEFAULT_MODEL)
-    # The panel first, so boxes and labels are drawn over it where they meet.
-    annotators = [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(), FpsAnnotator()]
+    configure_opencv(quiet=not args.verbose)
     with contextlib.ExitStack() as stack:
+        # Opened before TensorFlow loads, so an unreadable file or a missing camera is
+        # reported at once.
         source = stack.enter_context(FrameSource(args.source))
+        configure_tensorflow(quiet=not args.verbose)
+        from ..annotators import (BoxAnnotator, FpsAnnotator, LabelAnnotator,
+                                  ProbabilityBarsAnnotator)
+        from ..detection import EmotionDetector, detect_width_for
+        from ..model import DEFAULT_MODEL
+
+        if args.model is None:
+            check_paths(args, DEFAULT_MODEL)
+        # The panel first, so boxes and labels are drawn over it where they meet.
+        annotators = [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(),
+                      FpsAnnotator()]
         still = source.info.is_image
         detector = EmotionDetector(
             args.model, args.cascade, still=still, track=not args.no_track,

@@ -12,11 +12,12 @@ shown the frame after, once confirmed.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Literal
 
 import numpy as np
 
-from ..frames import to_gray
+from ..frames import as_uint8, to_gray
 from ..results import Face
 from .face_finder import HaarFaceFinder, detect_width_for
 from .tracker import FaceTracker
@@ -53,6 +54,9 @@ class EmotionDetector:
         face to follow are always scanned in full.
     flip: classify each face and its mirror image together and average them (steadier and
         a little more accurate); False halves the classifier's work.
+
+    Made where nothing has imported TensorFlow yet, it imports it with its native start-up
+    notices hidden (see runtime.configure_tensorflow; a TF_CPP_MIN_LOG_LEVEL of your own wins).
     """
 
     def __init__(self, model: str | os.PathLike | None = None,
@@ -77,6 +81,10 @@ class EmotionDetector:
         self.tracker = (FaceTracker(smoothing=smoothing, confirm_hits=1 if self.still else 2)
                         if track else None)
         # Loads TensorFlow or LiteRT: last, so a bad option fails fast and cheaply.
+        if "tensorflow" not in sys.modules:  # the Python API: no tool has set TensorFlow up
+            from ..runtime import configure_tensorflow
+
+            configure_tensorflow()
         from .classifier import EmotionClassifier, crop_faces
 
         self.classifier = EmotionClassifier(model, flip=flip)
@@ -90,8 +98,11 @@ class EmotionDetector:
 
     def detect(self, frame: np.ndarray) -> list[Face]:
         """Faces in a BGR, BGRA or gray frame, in the order the cascade found them (with
-        tracking: only confirmed faces)."""
-        gray = to_gray(frame)  # once per frame: finding and cropping both use it
+        tracking: only confirmed faces). Pixels of other types are scaled to 8 bits first
+        (16-bit and int as their brightest becomes 255, float 0..1 to 0..255, bool to 0/255).
+        Raises TypeError for what is not an image array (None, as cv2.imread returns for a
+        bad path; a file name) and ValueError for an empty frame or an unusable shape."""
+        gray = to_gray(as_uint8(frame))  # once per frame: finding and cropping both use it
         boxes = self._find(gray)
         probabilities = self.classifier.predict(self._crop_faces(gray, boxes))
         faces = [Face(tuple(box), p, None, self.class_names)

@@ -96,6 +96,11 @@ def run(source: FrameSource, detect, annotators, sinks: list[Sink], *,
         fps_meter: FpsMeter | None = None) -> RunSummary:
     """Detect, annotate and write every frame of `source` until it ends or a sink asks to stop.
 
+    Each frame's time is the source's (`source.timed()`): a file's from its container, else
+    its index / fps; a camera's, the clock since the start. The FPS measured, in each result
+    and in the summary, is the pipeline's: time sinks spend waiting on purpose (the window
+    showing a video at its own pace) is left out.
+
     detect: frame -> faces (e.g. EmotionDetector.detect). annotators: objects with
     `annotate(scene, result)`. Frames without faces are annotated and written like any
     other, so an output video keeps the input's frame count. A sink's Quit request stops
@@ -111,11 +116,13 @@ def run(source: FrameSource, detect, annotators, sinks: list[Sink], *,
     bar = tqdm(total=info.frame_count, unit="frame", disable=not progress, leave=False)
     started = clock()
     try:
-        for index, frame in enumerate(source):
+        for index, (frame_time, frame) in enumerate(source.timed()):
             faces = tuple(detect(frame))
             now = clock()
-            time_s = now - started if info.live else index / info.fps if info.fps else 0.0
-            result = FrameResult(index, time_s, frame, faces, meter.update(now), selected_id)
+            time_s = (now - started if info.live else frame_time if frame_time is not None
+                      else index / info.fps if info.fps else 0.0)
+            busy = now - sum(sink.waited_s for sink in sinks)
+            result = FrameResult(index, time_s, frame, faces, meter.update(busy), selected_id)
             summary.add(result)
             annotated = annotate(result, annotators)
             stop = False
@@ -135,5 +142,5 @@ def run(source: FrameSource, detect, annotators, sinks: list[Sink], *,
         summary.interrupted = True
     finally:
         bar.close()
-        summary.seconds = clock() - started
+        summary.seconds = clock() - started - sum(sink.waited_s for sink in sinks)
     return summary

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import errno
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -35,12 +36,17 @@ from .sources import IMAGE_SUFFIXES, VideoInfo
 FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "MJPG"}
 # Below this much free space a video that failed to finish is blamed on a full disk.
 LOW_SPACE_BYTES = 1 << 20
+# A frame whose own time is this many frame intervals off index / fps shows that the
+# source's frame rate varies, which a constant-rate video file cannot keep.
+VARIABLE_RATE_FRAMES = 1.5
+log = logging.getLogger(__name__)
 
 
 class Sink:
     """Base class: subclasses implement `write`, and `close`/`discard` when they hold files."""
 
     written = 0  # frames written so far
+    waited_s = 0.0  # seconds spent waiting on purpose (pacing a video), not working
 
     def write(self, result: FrameResult) -> Request | None:
         raise NotImplementedError
@@ -144,6 +150,8 @@ class VideoFileSink(_FileSink):
 
     The writer is checked when opened, and the finished file is read back at the end: OpenCV
     reports neither a full disk nor a failed write, and leaves an unplayable file instead.
+    OpenCV writes at a constant frame rate: when the frames' own times show that the
+    source's rate varies, one warning says that the file keeps every frame but not its timing.
     """
 
     def __init__(self, path: str | os.PathLike, info: VideoInfo):
@@ -154,11 +162,15 @@ class VideoFileSink(_FileSink):
         self.fourcc = FOURCC[self.path.suffix.lower()]
         self.size = (info.width, info.height)
         self.fps = info.fps or 1.0  # a still image has no fps
+        self._check_timing = not info.live  # a camera's times are when frames were processed
         self.writer = cv2.VideoWriter(str(self._open()), cv2.VideoWriter_fourcc(*self.fourcc),
                                       self.fps, self.size)
         if not self.writer.isOpened():
+            # mp4v stores the frame rate as a fraction of at most 65535, which a high or odd
+            # rate (747.33 fps) can exceed; OpenCV's own AVI writer takes any.
+            hint = "; try .avi" if self.fourcc == "mp4v" else ""
             cause = _disk_full_or(self.path, f"OpenCV could not open a {self.fourcc} video "
-                                             "writer for it")
+                                             f"writer for it at {self.fps:g} fps{hint}")
             self.discard()
             raise SourceError(f"cannot write {self.path}: {cause}")
 
@@ -167,6 +179,12 @@ class VideoFileSink(_FileSink):
         if scene.shape[1::-1] != self.size:
             raise ValueError(f"expected frames of {self.size[0]}x{self.size[1]}, got "
                              f"{scene.shape[1]}x{scene.shape[0]}")
+        if self._check_timing and abs(result.time_s - result.index / self.fps) > (
+                VARIABLE_RATE_FRAMES / self.fps):
+            log.warning("%s: the source's frame rate varies, but the video is written at a "
+                        "constant %.4g fps: every frame is kept, not its timing (the CSV and "
+                        "JSONL records keep each frame's own time)", self.path, self.fps)
+            self._check_timing = False
         self.writer.write(scene)
         self.written += 1
 

@@ -1,5 +1,9 @@
 """Frame sources: a webcam, a video file or a single image, all iterated the same way.
 
+A source with one frame is a still, whatever its container (a photo, a static GIF, a
+one-frame video), and a photo comes upright, as a viewer shows it. Each frame of a file
+carries its own time from the container, so a video whose frame rate varies is timed right.
+
 A video's next frames are decoded on a background thread while the caller works on this one
 (OpenCV releases the GIL while it decodes, so the two overlap where a core is free).
 Decoding a 596x336 frame costs ~0.3-1 ms (mp4v) to ~1.7 ms (VP9): a share of the frame time
@@ -9,6 +13,7 @@ worth hiding once face finding takes only a few milliseconds.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import threading
@@ -20,10 +25,52 @@ import cv2
 import numpy as np
 
 from ..errors import SourceError
+from ..frames import as_uint8
 
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
+# Formats that may hold an alpha channel, which only IMREAD_UNCHANGED keeps.
+ALPHA_SUFFIXES = {".png", ".webp", ".tif", ".tiff"}
+# Depth and gray kept, EXIF orientation applied: a phone photo stored sideways (Orientation
+# 6 or 8) comes upright, as a viewer shows it. IMREAD_UNCHANGED would ignore the orientation.
+ORIENTED = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
+# A file that declares more frames than could be read, by more than this many (or 5%), was
+# cut short or is damaged: worth a warning, since the run otherwise looks complete. A few
+# frames of slack allow for containers whose count is an estimate from the duration.
+MISSING_FRAMES_SLACK = 2
+
+
+def check_source(spec: str | int | os.PathLike) -> None:
+    """Raise SourceError for a source that cannot be a camera, video or image, without
+    opening it: an empty name, a missing file, a folder. Cheap, so tools call it first."""
+    if isinstance(spec, int) or str(spec).isdigit():
+        return
+    if not str(spec).strip():
+        raise SourceError("expected a camera index, a video or an image file as the source, "
+                          "got an empty name")
+    path = Path(spec)
+    if path.is_dir():
+        raise SourceError(f"{path} is a folder; expected a video or image file")
+    if not path.exists():
+        raise SourceError(f"no such file: {path}")
+    if not path.is_file():
+        raise SourceError(f"{path} is not a regular file; expected a video or image file "
+                          "(a camera by its index, e.g. 0)")
+
+
+def read_image(path: Path) -> np.ndarray | None:
+    """The picture in `path` as a viewer shows it (EXIF orientation applied), 8-bit, gray,
+    BGR or BGRA; None when OpenCV cannot decode it. An image with alpha is kept as stored
+    (OpenCV orients only what it reads without alpha); phone photos are JPEGs, without."""
+    image = None
+    if path.suffix.lower() in ALPHA_SUFFIXES:
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        if image is not None and not (image.ndim == 3 and image.shape[2] == 4):
+            image = None  # no alpha after all: read it oriented
+    if image is None:
+        image = cv2.imread(str(path), ORIENTED)
+    return None if image is None else as_uint8(image)
 
 
 @dataclass(frozen=True)
@@ -45,7 +92,8 @@ class _ReadAhead:
 
     _END = object()
 
-    def __init__(self, read: Callable[[], tuple[bool, np.ndarray]], depth: int):
+    def __init__(self, read: Callable[[], tuple[bool, object]], depth: int):
+        self.ended = False  # the read reported the end (not stopped, not failed)
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(read,), daemon=True,
@@ -74,7 +122,7 @@ class _ReadAhead:
                 continue
         return False
 
-    def __iter__(self) -> Iterator[np.ndarray]:
+    def __iter__(self) -> Iterator:
         while True:
             try:
                 item = self._queue.get(timeout=0.1)
@@ -83,6 +131,7 @@ class _ReadAhead:
                     continue
                 return  # stopped by close(): nothing more will come
             if item is self._END:
+                self.ended = True
                 return
             if isinstance(item, _Failed):
                 raise item.error
@@ -101,7 +150,8 @@ class _Failed:
 
 
 class FrameSource:
-    """Iterates frames (BGR, BGRA or gray uint8). Use as a context manager to release it.
+    """Iterates frames (BGR, BGRA or gray uint8); `timed()` iterates (time_s, frame) pairs.
+    Use as a context manager to release it.
 
     read_ahead: decode a video's next frames on a background thread while the caller works
         on this one (up to 4 frames ahead for a file, 1 for a camera so that what is shown
@@ -113,10 +163,15 @@ class FrameSource:
         self.read_ahead = bool(read_ahead)
         self._capture = None
         self._image = None
+        self._first: list[tuple[float | None, np.ndarray]] = []  # read while opening
+        self._last_time: float | None = None
+        self._declared = 0  # the frame count the file declares, to tell a cut-short file
+        self._live = False  # a camera: frames are timed by the clock, not the capture
         self._reader: _ReadAhead | None = None
         if isinstance(spec, int) or str(spec).isdigit():
             self._open_camera(int(spec))
         else:
+            check_source(spec)  # before Path(), which makes "" the current folder
             self._open_file(Path(spec))
 
     def _open_camera(self, index: int) -> None:
@@ -124,60 +179,106 @@ class FrameSource:
         if not capture.isOpened():
             raise SourceError(f"cannot open camera {index}: is it connected and not in use? "
                               "(use --source FILE for a video or image)")
-        ok, first = capture.read()
+        self._capture, self._live = capture, True
+        ok, first = self._read()
         if not ok:
-            capture.release()
+            self.close()
             raise SourceError(f"camera {index} opened but gave no frame")
-        self._capture, self._first = capture, first
+        self._first = [first]
+        height, width = first[1].shape[:2]
         fps = capture.get(cv2.CAP_PROP_FPS)
-        self.info = VideoInfo(first.shape[1], first.shape[0], fps if fps > 0 else 30.0, None, True)
+        self.info = VideoInfo(width, height, fps if fps > 0 else 30.0, None, True)
 
     def _open_file(self, path: Path) -> None:
-        if not path.is_file():
-            raise SourceError(f"no such file: {path}")
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            # IMREAD_UNCHANGED keeps gray and BGRA images as they are; the detector takes all three.
-            image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+            image = read_image(path)
             if image is None:
                 raise SourceError(f"{path}: not a readable image")
-            if image.dtype != np.uint8:
-                image = cv2.convertScaleAbs(image, alpha=255.0 / max(float(image.max()), 1.0))
-            self._image = image
-            self.info = VideoInfo(image.shape[1], image.shape[0], 0.0, 1)
+            self._still(image)
             return
-        capture = cv2.VideoCapture(str(path))
-        ok, first = capture.read() if capture.isOpened() else (False, None)
+        self._capture = cv2.VideoCapture(str(path))
+        ok, first = self._read() if self._capture.isOpened() else (False, None)
         if not ok:
-            capture.release()
+            self.close()
             raise SourceError(f"{path}: not a readable video or image")
-        self._capture, self._first = capture, first
-        fps = capture.get(cv2.CAP_PROP_FPS)
-        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        self.info = VideoInfo(first.shape[1], first.shape[0], fps if fps > 0 else 30.0,
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self._declared = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        # A second frame read now: a source with only one is a still (a static GIF, a
+        # one-frame video), whose faces must show at once and be searched for at full size.
+        ok, second = self._read()
+        if not ok:
+            self.close()
+            self._warn_if_cut_short(1, self._declared)
+            self._still(as_uint8(first[1]))
+            return
+        self._first = [first, second]
+        height, width = first[1].shape[:2]
+        count = self._declared
+        self.info = VideoInfo(width, height, fps if fps > 0 else 30.0,
                               count if count > 0 else None)
 
+    def _still(self, image: np.ndarray) -> None:
+        self._image = image
+        self.info = VideoInfo(image.shape[1], image.shape[0], 0.0, 1)
+
+    def _read(self) -> tuple[bool, tuple[float | None, np.ndarray] | None]:
+        """The capture's next frame with its time in seconds, as the container gives it (a
+        camera's: None); (False, None) at the end."""
+        ok, frame = self._capture.read()
+        if not ok:
+            return False, None
+        time_s = None
+        if not self._live:
+            time_s = self._capture.get(cv2.CAP_PROP_POS_MSEC) / 1000
+            # A container without times gives 0, -1 or repeats: the caller counts frames then.
+            if not (math.isfinite(time_s) and time_s >= 0
+                    and (self._last_time is None or time_s > self._last_time)):
+                time_s = None
+            self._last_time = time_s if time_s is not None else self._last_time
+        return True, (time_s, frame)
+
+    def _warn_if_cut_short(self, read: int, declared: int) -> None:
+        missing = declared - read
+        if missing > max(MISSING_FRAMES_SLACK, declared // 20):
+            log.warning("%s: only %d of the %d frames its file declares could be read; it "
+                        "may be cut short or damaged", self.spec, read, declared)
+
     def __iter__(self) -> Iterator[np.ndarray]:
+        for _, frame in self.timed():
+            yield frame
+
+    def timed(self) -> Iterator[tuple[float | None, np.ndarray]]:
+        """(time_s, frame) pairs: time_s is the frame's time in the file, from the
+        container, so frames of a variable frame rate are timed right; None for a camera,
+        and where the container has no times. A still's one frame is at 0."""
         if self._image is not None:
-            yield self._image
+            yield 0.0, self._image
             return
         if self._capture is None:  # closed
             return
-        first, self._first = self._first, None
+        first, self._first = self._first, []
         if not self.read_ahead:
-            capture, frame = self._capture, first
-            while frame is not None:
-                yield frame
-                ok, frame = capture.read()  # False once closed: a released capture reads nothing
+            yield from first
+            read = len(first)
+            while self._capture is not None:  # None once closed
+                ok, item = self._read()
                 if not ok:
+                    self._warn_if_cut_short(read, self._declared)
                     break
+                read += 1
+                yield item
             return
         self._stop_reading()
-        # Started before the first frame is handed out, so the second decodes meanwhile.
-        reader = self._reader = _ReadAhead(self._capture.read, 1 if self.info.live else 4)
+        # Started before the first frames are handed out, so the next decodes meanwhile.
+        reader = self._reader = _ReadAhead(self._read, 1 if self.info.live else 4)
         try:
-            if first is not None:
-                yield first
-            yield from reader
+            yield from first
+            read = len(first)
+            for item in reader:
+                read += 1
+                yield item
+            if reader.ended:
+                self._warn_if_cut_short(read, self._declared)
         finally:  # also when the caller stops early: no thread is left reading
             if self._reader is reader:
                 self._stop_reading()

@@ -3,7 +3,8 @@
 It opens resizable, keeps the frame's aspect ratio, has no toolbar or status strip, is sized
 to the screen (small videos scaled up), and its title names the source. Keys: q or Esc
 quit, digits select a face by its on-screen id, 0 goes back to the largest face; closing
-the window also quits.
+the window also quits. A video file plays at its own pace, by each frame's time, as in a
+video player, however fast the frames are processed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import ctypes
 import ctypes.util
 import functools
 import logging
+import math
 import os
 import sys
 import time
@@ -116,15 +118,20 @@ class WindowSink(Sink):
     title: the window's title; name the source in it. frame_size: (width, height) of the
     frames, to size the window. still: a single image, shown until a key is pressed (digits
     select a face and the loop shows the image again; any other key quits). screen: the
-    screen's (width, height); None reads it from the display.
+    screen's (width, height); None reads it from the display. pace: show each frame when
+    its time (`result.time_s`) comes, counted from the first frame, as a player shows a video
+    file; False shows frames as fast as they come (a camera, which paces itself, or a run
+    that should go as fast as it can). clock: seconds, for the keys and the pacing.
     """
 
     def __init__(self, title: str, frame_size: tuple[int, int], *, still: bool = False,
                  screen: tuple[int, int] | None = None, keys: FaceKeys | None = None,
-                 clock=time.monotonic):
-        self.title, self.still = title, still
+                 clock=time.monotonic, pace: bool = False):
+        self.title, self.still, self.pace = title, still, pace and not still
         self.keys, self.clock = keys or FaceKeys(), clock
         self.written = 0
+        self.waited_s = 0.0
+        self._origin: float | None = None  # the clock's reading when the video's time was 0
         self._seen_visible = False
         try:
             cv2.namedWindow(self.title, WINDOW_FLAGS)
@@ -139,11 +146,31 @@ class WindowSink(Sink):
         self._seen_visible |= visible
         return self._seen_visible and not visible
 
+    def _wait_until_due(self, time_s: float) -> Request | None:
+        """Wait until the frame at `time_s` is due, handling keys meanwhile; a key's request
+        ends the wait. A late frame is due at once, and the schedule moves with it: a slow
+        stretch is not made up by rushing the frames after it."""
+        started = self.clock()
+        if self._origin is None or started >= self._origin + time_s:
+            self._origin = started - time_s
+            return None
+        request = None
+        while request is None:
+            left = self._origin + time_s - self.clock()
+            if left <= 0:
+                break
+            key = cv2.waitKey(max(1, math.ceil(left * 1000)))  # returns early on a key
+            if key >= 0:
+                request = self.keys.update(key, self.clock())
+        self.waited_s += self.clock() - started
+        return request
+
     def write(self, result: FrameResult) -> Request | None:
+        request = self._wait_until_due(result.time_s) if self.pace else None
         cv2.imshow(self.title, result.frame)
         self.written += 1
         if not self.still:
-            request = self.keys.update(cv2.waitKey(1), self.clock())
+            request = request or self.keys.update(cv2.waitKey(1), self.clock())
             return Quit() if request is None and self._closed_by_user() else request
         while True:
             key = cv2.waitKey(STILL_POLL_MS)

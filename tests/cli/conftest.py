@@ -30,7 +30,8 @@ def video_cli_env(model_files, monkeypatch, restore_logging):
     main() sets TensorFlow variables in os.environ, OpenCV's log level and the root logger;
     all are put back after the test (`restore_logging` comes from tests/conftest.py).
     """
-    for key in ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA"):
+    for key in ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA", "OPENCV_LOG_LEVEL",
+                "OPENCV_FFMPEG_LOGLEVEL"):
         monkeypatch.setenv(key, os.environ.get(key, ""))  # registers the value to restore...
         if not os.environ[key]:
             monkeypatch.delenv(key)                       # ...even when it was unset

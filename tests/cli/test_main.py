@@ -19,13 +19,21 @@ ROOT = Path(__file__).resolve().parents[2]
 TOOLS = {"video": video, "train": train, "export": export}
 
 
+class Calls(list):
+    progs: list
+
+
 @pytest.fixture
 def calls(monkeypatch) -> list:
-    """Replace each tool's main with a recorder: calls gets (tool, argv); it returns 7."""
-    calls = []
+    """Replace each tool's main with a recorder: calls gets (tool, argv) and progs the name
+    it was given; it returns 7."""
+    calls = Calls()
+    calls.progs = []
     for name, module in TOOLS.items():
-        monkeypatch.setattr(module, "main",
-                            lambda argv, name=name: calls.append((name, list(argv))) or 7)
+        def record(argv, prog=None, name=name):
+            calls.progs.append(prog)
+            return calls.append((name, list(argv))) or 7
+        monkeypatch.setattr(module, "main", record)
     return calls
 
 
@@ -45,6 +53,36 @@ def calls(monkeypatch) -> list:
 def test_each_command_runs_its_tool(calls, argv, tool, forwarded):
     assert main(argv) == 7  # the tool's exit code comes back
     assert calls == [(tool, forwarded)]
+    assert calls.progs == [f"facial-emotion {argv[0]}"]  # the name it goes by
+
+
+@pytest.mark.parametrize("dispatcher, argv, stream, says", [
+    ("facial-emotion", ["video", "--help"], "out", "usage: facial-emotion video "),
+    ("python -m facial_emotion", ["train", "--help"], "out",
+     "usage: python -m facial_emotion train "),
+    ("facial-emotion", ["evaluate", "--help"], "out", "usage: facial-emotion evaluate "),
+    ("facial-emotion", ["export", "--help"], "out", "usage: facial-emotion export "),
+    ("facial-emotion", ["video", "--smoothing", "2"], "err", "facial-emotion video: error: "),
+    ("python -m facial_emotion", ["train", "--epochs", "0"], "err",
+     "python -m facial_emotion train: error: "),
+    ("facial-emotion", ["train", "--resume", "--overwrite"], "err",
+     "facial-emotion train: error: "),
+])
+def test_each_command_names_itself_not_the_script_it_wraps(capsys, dispatcher, argv, stream,
+                                                           says):
+    with pytest.raises(SystemExit):
+        main(argv, prog=dispatcher)
+    text = getattr(capsys.readouterr(), stream)
+    assert text.startswith(says), text
+    assert ".py" not in text.splitlines()[0]
+
+
+def test_an_evaluate_error_names_evaluate(video_cli_env, tmp_path, capsys):
+    """The error comes from train's main, which evaluate runs; it still goes by evaluate."""
+    code = main(["evaluate", str(video_cli_env.model), "--data", str(tmp_path / "none.csv"),
+                 "--out", str(tmp_path / "eval")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("facial-emotion evaluate: error: "), err
 
 
 @pytest.mark.parametrize("argv, code, stream, says", [

@@ -11,8 +11,10 @@ import csv
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -23,8 +25,9 @@ import pytest
 
 from facial_emotion.cli.video import main
 from facial_emotion.labels import EMOTIONS
-from tests.helpers_video import (CSV_COLUMNS, TWO_FACE_SCRIPT, face_a, read_video,
-                                 synthetic_frames, write_video)
+from tests.helpers_video import (CSV_COLUMNS, HAS_LITERT, TWO_FACE_SCRIPT, face_a,
+                                 jpeg_as_a_phone_stores_it, read_video, synthetic_frames,
+                                 write_video)
 
 PREFIX = "real_time_video.py: error:"
 FPS = 10.0
@@ -263,6 +266,18 @@ ERROR_CASES = {
     "image output with a bad suffix": (
         lambda t, v, m, w: ["--source", write_png(t / "in.png"), "--output", str(t / "out.xyz")],
         "expected an image suffix"),
+    "folder as the source": (lambda t, v, m, w: ["--source", str(t)], "is a folder"),
+    "empty source": (lambda t, v, m, w: ["--source", ""],
+                     "expected a camera index, a video or an image file as the source, got an "
+                     "empty name"),
+    "csv named as JSON": (lambda t, v, m, w: ["--source", v, "--csv", str(t / "rows.json")],
+                          "--csv " + "{t}/rows.json: .json names another format, but --csv "
+                          "writes CSV"),
+    "jsonl named as CSV": (lambda t, v, m, w: ["--source", v, "--jsonl", str(t / "rows.CSV")],
+                           ".CSV names another format, but --jsonl writes JSON lines"),
+    "summary named as CSV": (lambda t, v, m, w: ["--source", v, "--summary", str(t / "s.csv")],
+                             ".csv names another format, but --summary writes one JSON "
+                             "document"),
     "missing model": (lambda t, v, m, w: ["--source", v, "--model", str(t / "none.keras")],
                       "model file not found"),
     "model with the wrong input": (lambda t, v, m, w: ["--source", v, "--model", str(w)],
@@ -290,6 +305,7 @@ def assert_one_error_line(code: int, captured, message: str) -> None:
 @pytest.mark.parametrize("case", list(ERROR_CASES))
 def test_errors_are_one_line(video_cli_env, clip, wrong_shape_model, tmp_path, capsys, case):
     build, message = ERROR_CASES[case]
+    message = message.replace("{t}", str(tmp_path))
     argv = build(tmp_path, str(clip[0]), video_cli_env, wrong_shape_model)
     if "--model" not in argv:
         argv += ["--model", str(video_cli_env.model)]
@@ -313,8 +329,8 @@ def test_a_failing_output_discards_the_ones_already_open(video_cli_env, clip, tm
     out.mkdir()
     code = main(["--source", str(clip[0]), "--model", str(video_cli_env.model), "--no-display",
                  "--output", str(out / "out.mp4"), "--csv", str(out / "f.csv"),
-                 "--jsonl", str(tmp_path / "missing" / "f.jsonl")])
-    assert_one_error_line(code, capsys.readouterr(), "folder")
+                 "--timeline", str(tmp_path / "t.txt")])  # refused once the others are open
+    assert_one_error_line(code, capsys.readouterr(), "expected a picture suffix")
     assert sorted(discarded) == ["CsvSink", "VideoFileSink"]
     assert list(out.iterdir()) == []  # their temporary files are gone too
 
@@ -515,7 +531,9 @@ def test_number_keys_select_the_face_with_that_id(video_cli_env, scripted_faces,
                        "destroyWindow": lambda *a: None}.items():
         monkeypatch.setattr(cv2, name, fake)
     scripted_faces(SELECT_SCRIPT)
-    code = main(["--source", str(clip[0]), "--model", str(video_cli_env.model)])
+    # --fast: one waitKey per frame, so the key comes with frame 3 (paced, the fake waitKey,
+    # which does not wait, would be called many times a frame)
+    code = main(["--source", str(clip[0]), "--model", str(video_cli_env.model), "--fast"])
     assert code == 0, capsys.readouterr().err
     # none in frame 0 (candidates), then #3, the largest, until the key; then #1, although
     # it is listed second
@@ -547,3 +565,208 @@ def test_a_run_prints_only_its_summary(video_cli_env, tmp_path):
     assert SUMMARY.match(done.stdout.strip()) and len(done.stdout.splitlines()) == 1
     assert done.stderr == ""  # LiteRT's own "Created ... XNNPACK delegate" line included
     assert (tmp_path / "out.png").is_file()
+
+
+# --- one line on stderr, also from the native libraries ---------------------------------------
+
+QUIETED = ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA", "DISPLAY", "OPENCV_LOG_LEVEL",
+           "OPENCV_FFMPEG_LOGLEVEL")
+# The tool in a fresh process, which says at the end whether TensorFlow was loaded.
+CHILD = ("import sys; from facial_emotion.cli.video import main; code = main(sys.argv[1:]); "
+         "print('tensorflow' in sys.modules); sys.exit(code)")
+
+
+def child_env(cache_home) -> dict:
+    """This environment without what the tool must set itself to be quiet, and no display."""
+    env = {key: value for key, value in os.environ.items() if key not in QUIETED}
+    env.update(PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(cache_home))
+    return env
+
+
+def run_child(argv, cwd, cache_home, timeout=300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", CHILD, *argv], cwd=cwd,
+                          env=child_env(cache_home), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+EARLY_ERRORS = {
+    # name: (argv given the folder and the clip, what the one line says)
+    "missing file": (lambda t, v: ["--source", str(t / "missing.mp4")], "no such file"),
+    "a folder": (lambda t, v: ["--source", str(t)], "is a folder"),
+    "an empty name": (lambda t, v: ["--source", ""], "got an empty name"),
+    "text named .mp4": (lambda t, v: ["--source", make_file(t / "notes.mp4", b"text\n" * 50)],
+                        "not a readable video"),
+    "csv named .json": (lambda t, v: ["--source", v, "--csv", str(t / "rows.json")],
+                        "--csv writes CSV"),
+    "summary named .csv": (lambda t, v: ["--source", v, "--summary", str(t / "x.csv")],
+                           "--summary writes one JSON document"),
+    "output in a missing folder": (
+        lambda t, v: ["--source", v, "--output", str(t / "missing" / "out.mp4")],
+        "does not exist"),
+    "missing model": (lambda t, v: ["--source", v, "--model", str(t / "none.keras")],
+                      "model file not found"),
+}
+
+
+@pytest.mark.parametrize("case", list(EARLY_ERRORS))
+def test_input_errors_are_one_line_before_tensorflow_loads(video_cli_env, clip, tmp_path, case):
+    """No FFmpeg line ("moov atom not found") beside ours, and no wait for TensorFlow."""
+    build, message = EARLY_ERRORS[case]
+    done = run_child([*build(tmp_path, str(clip[0])), "--no-display"], tmp_path,
+                     video_cli_env.cache_home)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(PREFIX) and message in lines[0], done.stderr
+    assert done.stdout == "False\n"  # TensorFlow was never imported
+
+
+def test_a_missing_camera_is_one_line_before_tensorflow_loads(video_cli_env, missing_camera,
+                                                              tmp_path):
+    """OpenCV's own "[ERROR:0@2.3] ... Camera index out of range" lines are hidden."""
+    done = run_child(["--source", str(missing_camera), "--no-display"], tmp_path,
+                     video_cli_env.cache_home)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"{PREFIX} cannot open camera {missing_camera}: is it connected and not in use? "
+        "(use --source FILE for a video or image)"]
+    assert done.stdout == "False\n"
+
+
+def random_clip(path, count: int, fps: float) -> Path:
+    frames = [np.random.default_rng(i).integers(0, 255, (60, 80, 3), np.uint8)
+              for i in range(count)]
+    return write_video(path, frames, fps)
+
+
+def test_a_cut_short_video_is_one_warning_line_and_its_frames(video_cli_env, tmp_path):
+    path = random_clip(tmp_path / "clip.avi", 40, 10.0)
+    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+    done = run_child(["--source", str(path), "--no-display", "--csv", "f.csv",
+                      "--model", str(video_cli_env.model)], tmp_path, video_cli_env.cache_home)
+    assert done.returncode == 0, done.stderr
+    (warning,) = done.stderr.splitlines()  # FFmpeg's "overread" lines hidden
+    read = summary_of(done.stdout.splitlines()[0])[0]
+    assert read < 30 and warning == (f"{path}: only {read} of the 40 frames its file declares "
+                                     "could be read; it may be cut short or damaged")
+
+
+def test_a_frame_rate_mp4_cannot_store_is_one_line(video_cli_env, tmp_path):
+    """FFmpeg's "timebase 100/74733 not supported" and OpenCV's two ERROR lines hidden."""
+    path = random_clip(tmp_path / "fast.avi", 3, 747.33)
+    done = run_child(["--source", str(path), "--no-display", "--output", "out.mp4",
+                      "--model", str(video_cli_env.model)], tmp_path, video_cli_env.cache_home)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"{PREFIX} cannot write out.mp4: OpenCV could not open a mp4v video writer for it at "
+        "747.33 fps; try .avi"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/maps")
+@pytest.mark.parametrize("loading", ["tensorflow", "litert"])
+def test_ctrl_c_during_start_up_is_exit_130_and_one_line(video_cli_env, tmp_path, loading):
+    """Ctrl-C while TensorFlow (or LiteRT's native module) loads: no absl, oneDNN or CUDA
+    lines, no traceback. The signal goes once the library's files are mapped into the
+    process: a point in the start-up, not a guessed delay."""
+    if loading == "litert" and not HAS_LITERT:
+        pytest.skip("ai-edge-litert is not installed")
+    path = random_clip(tmp_path / "long.avi", 600, 30.0)  # runs on well after the start-up
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "--source", str(path), "--no-display",
+         "--model", str(video_cli_env.model)],
+        cwd=tmp_path, env=child_env(video_cli_env.cache_home), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while child.poll() is None and time.monotonic() < deadline:
+            try:
+                if loading in Path(f"/proc/{child.pid}/maps").read_text():
+                    break
+            except OSError:
+                pass
+            time.sleep(0.01)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=240)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 130, err
+    assert err.splitlines() in ([], ["real_time_video.py: interrupted"]), err
+
+
+# --- stills as a viewer shows them ------------------------------------------------------------
+
+@pytest.mark.parametrize("orientation", [6, 8])
+def test_a_sideways_phone_photo_is_read_upright(video_cli_env, tmp_path, capsys, orientation):
+    """The real cascade finds no face in the stored, sideways pixels; upright, it does."""
+    from tests.scenes import group_scene
+
+    scene, _ = group_scene(480, 270, 120, 1)
+    photo = jpeg_as_a_phone_stores_it(tmp_path / "phone.jpg", scene, orientation)
+    out, out_csv = tmp_path / "annotated.jpg", tmp_path / "f.csv"
+    code = main(["--source", str(photo), "--model", str(video_cli_env.model), "--no-display",
+                 "--output", str(out), "--csv", str(out_csv)])
+    assert code == 0
+    assert summary_of(capsys.readouterr().out)[:3] == (1, 1, 1)
+    assert cv2.imread(str(out)).shape == scene.shape  # upright, as the scene
+
+
+def test_a_one_frame_video_is_searched_as_a_photo(video_cli_env, tmp_path, capsys):
+    """Small faces in a big picture: found at full resolution and shown at once, as in the
+    same picture as an image file (as a video: 0 faces, shrunk to 320 px and unconfirmed)."""
+    from tests.scenes import group_scene
+
+    scene, _ = group_scene(1200, 900, 80, 3)
+    source = write_video(tmp_path / "one.mp4", [scene], 25.0)
+    code = main(["--source", str(source), "--model", str(video_cli_env.model), "--no-display"])
+    assert code == 0
+    assert summary_of(capsys.readouterr().out)[:3] == (1, 1, 3)
+
+
+# --- a video file in the window plays at its own pace -----------------------------------------
+
+def fake_window(monkeypatch, delays: list, shown_at: list) -> None:
+    """cv2's window calls replaced: waitKey records its delay and sleeps it (no key comes),
+    imshow records when it was called."""
+    import facial_emotion.video.window as window
+
+    def wait_key(delay):
+        delays.append(delay)
+        time.sleep(delay / 1000)
+        return -1
+
+    monkeypatch.setattr(window, "window_unavailable", lambda: None)
+    monkeypatch.setattr(window, "screen_size", lambda: (1280, 800))
+    for name, fake in {"namedWindow": lambda *a: None, "resizeWindow": lambda *a: None,
+                       "imshow": lambda *a: shown_at.append(time.monotonic()),
+                       "waitKey": wait_key, "getWindowProperty": lambda *a: 1.0,
+                       "destroyWindow": lambda *a: None}.items():
+        monkeypatch.setattr(cv2, name, fake)
+
+
+CLIP_FPS = 24.7  # the issue's clip
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_video_file_in_the_window_plays_at_its_own_pace(video_cli_env, tmp_path, monkeypatch,
+                                                          capsys, fast):
+    path = write_video(tmp_path / "clip.mp4", synthetic_frames(12), CLIP_FPS)
+    delays, shown_at = [], []
+    fake_window(monkeypatch, delays, shown_at)
+    code = main(["--source", str(path), "--model", str(video_cli_env.model),
+                 *(["--fast"] if fast else [])])
+    assert code == 0, capsys.readouterr().err
+    assert len(shown_at) == 12
+    if fast:  # as fast as processed: never a wait longer than the one that reads keys
+        assert set(delays) == {1}
+    else:  # not faster than the clip's own rate (a safe bound on a busy machine)
+        assert shown_at[-1] - shown_at[0] >= 11 / CLIP_FPS / 1.15
+        assert max(delays) > 1
+
+
+def test_verbose_shows_the_native_lines_too(tmp_path):
+    done = run_child(["--source", make_file(tmp_path / "notes.mp4", b"text\n" * 50),
+                      "--no-display", "--verbose"], tmp_path, tmp_path / "cache")
+    assert done.returncode == 2
+    assert "moov atom not found" in done.stderr  # FFmpeg's own line, kept for --verbose
+    assert done.stderr.splitlines()[-1].startswith(f"{PREFIX} ")

@@ -320,6 +320,51 @@ def test_detect_frame_kinds(make_detector, shape, boxes, raises, track):
         list(range(1, len(boxes) + 1)) if track else [None] * len(boxes))
 
 
+# What cv2.imread, scientific image readers and a careless caller hand over: converted when it
+# is an image of another pixel type, refused with a clear error when it is not an image.
+OTHER_PIXEL_TYPES = {
+    # name: the frame, from the uint8 frame `u`; the detector sees it as `u` again
+    "float 0..1": lambda u: u.astype(np.float32) / 255,
+    "float64 0..1": lambda u: u.astype(np.float64) / 255,
+    "uint16, full range": lambda u: u.astype(np.uint16) * 257,
+    "int32": lambda u: u.astype(np.int32),
+    "int64": lambda u: u.astype(np.int64),
+}
+
+
+@pytest.mark.parametrize("kind", list(OTHER_PIXEL_TYPES))
+def test_detect_converts_other_pixel_types(make_detector, kind):
+    frame = random_frame((120, 160, 3))
+    frame[0, 0] = 255  # the brightest pixel is 255, so scaling by it is the identity
+    boxes = [[10, 10, 40, 40], [100, 60, 50, 50]]
+    expected = make_detector([boxes], track=False).detect(frame)
+    found = make_detector([boxes], track=False).detect(OTHER_PIXEL_TYPES[kind](frame))
+    assert [f.box for f in found] == [f.box for f in expected]
+    for face, reference in zip(found, expected):
+        np.testing.assert_allclose(face.probabilities, reference.probabilities, atol=1e-6)
+
+
+def test_detect_takes_a_bool_mask_as_black_and_white(make_detector):
+    found = make_detector([[[10, 10, 40, 40]]], track=False).detect(
+        random_frame((120, 160)) > 127)
+    assert len(found) == 1
+
+
+@pytest.mark.parametrize("frame, error, message", [
+    (None, TypeError, r"got NoneType \(cv2.imread returns None for a file it cannot read\)"),
+    ("x.jpg", TypeError, "got str; read the image first"),
+    ([[0, 1], [2, 3]], TypeError, "expected a frame as a numpy array, got list"),
+    (np.zeros((12, 16), complex), TypeError, "integer or float pixels, got dtype complex128"),
+    (np.array([["a"]]), TypeError, "integer or float pixels"),
+    (np.zeros((0, 16, 3), np.uint8), ValueError, "expected a frame with pixels"),
+    (np.full((12, 16), np.nan, np.float32), ValueError, "finite"),
+    (np.zeros((12, 16, 2), np.float32), ValueError, "expected a gray, BGR or BGRA frame"),
+])
+def test_detect_refuses_what_is_not_a_frame(make_detector, frame, error, message):
+    with pytest.raises(error, match=message):
+        make_detector([[[1, 1, 5, 5]]]).detect(frame)
+
+
 def test_detect_probabilities_are_the_classifiers_on_the_gray_crops(make_detector):
     boxes = [[10, 10, 40, 40], [100, 60, 50, 50]]
     detector = make_detector([boxes], track=False)

@@ -16,13 +16,15 @@ UNIFORM = np.full(7, 1 / 7, np.float32)
 
 
 class ListSource:
-    """What run() needs of a FrameSource: `info` and iteration."""
+    """What run() needs of a FrameSource: `info` and `timed()`; `times`: each frame's time
+    from the container (default None: the container gives none)."""
 
-    def __init__(self, frames, info: VideoInfo):
+    def __init__(self, frames, info: VideoInfo, times=None):
         self.frames, self.info = frames, info
+        self.times = [None] * len(frames) if times is None else times
 
-    def __iter__(self):
-        return iter(self.frames)
+    def timed(self):
+        return iter(zip(self.times, self.frames))
 
 
 class RecordingSink(Sink):
@@ -89,16 +91,21 @@ def test_every_frame_is_written_exactly_once_whatever_its_faces(counts):
     assert not summary.interrupted
 
 
-@pytest.mark.parametrize("source_info, expected", [
-    (VideoInfo(16, 12, 10.0, 4), [0.0, 0.1, 0.2, 0.3]),          # a file: index / fps
-    (VideoInfo(16, 12, 4.0, 4), [0.0, 0.25, 0.5, 0.75]),
-    (VideoInfo(16, 12, 0.0, 1), [0.0]),                            # an image
-    (VideoInfo(16, 12, 30.0, None, live=True), [0.5, 1.0, 1.5, 2.0]),  # a camera: the clock
+@pytest.mark.parametrize("source_info, times, expected", [
+    # a file without frame times: index / fps
+    (VideoInfo(16, 12, 10.0, 4), None, [0.0, 0.1, 0.2, 0.3]),
+    (VideoInfo(16, 12, 4.0, 4), None, [0.0, 0.25, 0.5, 0.75]),
+    # a file's own times, a variable frame rate's included, and index / fps where it has none
+    (VideoInfo(16, 12, 10.0, 4), [0.0, 0.04, 0.5, 0.51], [0.0, 0.04, 0.5, 0.51]),
+    (VideoInfo(16, 12, 10.0, 4), [0.0, None, None, None], [0.0, 0.1, 0.2, 0.3]),
+    (VideoInfo(16, 12, 0.0, 1), None, [0.0]),                            # an image
+    (VideoInfo(16, 12, 30.0, None, live=True), None, [0.5, 1.0, 1.5, 2.0]),  # a camera: the clock
+    (VideoInfo(16, 12, 30.0, None, live=True), [9.0] * 4, [0.5, 1.0, 1.5, 2.0]),
 ])
-def test_time_stamps(source_info, expected):
+def test_time_stamps(source_info, times, expected):
     sink = RecordingSink()
-    run(ListSource(frames(len(expected)), source_info), scripted_detect([0] * 4), [], [sink],
-        clock=fake_clock())
+    run(ListSource(frames(len(expected)), source_info, times), scripted_detect([0] * 4), [],
+        [sink], clock=fake_clock())
     assert [r.time_s for r in sink.results] == pytest.approx(expected)
 
 
@@ -153,6 +160,34 @@ def test_the_loop_measures_fps_and_puts_it_in_each_result():
     assert [r.fps for r in sink.results] == [None, pytest.approx(4.0), pytest.approx(4.0),
                                              pytest.approx(4.0)]
     assert summary.seconds > 0 and summary.fps > 0
+
+
+class WaitingSink(RecordingSink):
+    """A sink that spends `wait_s` of the (fake) clock per frame waiting on purpose, as the
+    window does to show a video at its own pace."""
+
+    def __init__(self, clock_state: list, wait_s: float):
+        super().__init__()
+        self.clock_state, self.wait_s = clock_state, wait_s
+
+    def write(self, result):
+        self.clock_state[0] += self.wait_s
+        self.waited_s += self.wait_s
+        return super().write(result)
+
+
+def test_the_fps_is_the_pipelines_without_the_time_spent_pacing():
+    now = [0.0]
+
+    def clock():  # each reading moves 0.1 s on: the pipeline's own work
+        now[0] += 0.1
+        return now[0]
+
+    sink = WaitingSink(now, wait_s=1.0)
+    summary = run(ListSource(frames(4), info(4)), scripted_detect([0] * 4), [], [sink],
+                  clock=clock, fps_meter=FpsMeter(smoothing=0.0))
+    assert [r.fps for r in sink.results][1:] == [pytest.approx(10.0)] * 3  # not ~0.9
+    assert summary.fps > 5
 
 
 @pytest.mark.parametrize("smoothing, times, expected", [

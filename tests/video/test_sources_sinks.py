@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 
 import cv2
 import numpy as np
@@ -29,7 +30,9 @@ def test_video_file_source(video_file, name, count, width, height, fps):
     path = video_file(name, count, width, height, fps)
     decoded = read_video(path).frames
     with FrameSource(path) as source:
-        assert source.info == VideoInfo(width, height, fps, count, live=False)
+        # a one-frame video is a still (see test_source_frames.py)
+        assert source.info == (VideoInfo(width, height, fps, count, live=False) if count > 1
+                               else VideoInfo(width, height, 0.0, 1))
         frames = list(source)
     assert len(frames) == count
     for frame, expected in zip(frames, decoded):
@@ -86,7 +89,7 @@ def test_sixteen_bit_image_is_scaled_to_eight_bits(tmp_path):
     ("empty.mp4", b"", "not a readable video"),
     ("corrupt.jpg", b"\xff\xd8\xff\xe0 not really a jpeg" * 10, "not a readable image"),
     ("empty.png", b"", "not a readable image"),
-    ("folder.mp4", "dir", "no such file"),
+    ("folder.mp4", "dir", "is a folder"),
 ])
 def test_unreadable_sources_raise_source_error(tmp_path, name, content, message):
     path = tmp_path / name
@@ -187,6 +190,26 @@ def test_video_file_sink_rejects_a_frame_of_another_size(out_dir):
         with VideoFileSink(out_dir / "out.mp4", INFO) as sink:
             sink.write(result(0, frame=np.zeros((60, 80, 3), np.uint8)))
     assert listing(out_dir) == []
+
+
+@pytest.mark.parametrize("times, live, warned", [
+    ([i / 10 for i in range(6)], False, False),          # a constant rate: index / fps
+    ([0, 0.12, 0.19, 0.31, 0.4, 0.52], False, False),     # jitter under a frame
+    ([0, 0.1, 0.2, 0.9, 1.0, 1.1], False, True),          # a pause: the rate varies
+    ([0, 0.1, 0.2, 0.9, 1.0, 1.1], True, False),          # a camera's times are the clock's
+])
+def test_video_file_sink_says_once_that_it_cannot_keep_a_varying_rate(out_dir, caplog, times,
+                                                                      live, warned):
+    info = VideoInfo(160, 120, 10.0, None if live else 6, live=live)
+    with caplog.at_level(logging.WARNING, logger="facial_emotion.video.sinks"):
+        with VideoFileSink(out_dir / "out.mp4", info) as sink:
+            for i, time_s in enumerate(times):
+                sink.write(result(i, time_s=time_s))
+    assert [r.getMessage() for r in caplog.records] == (
+        [f"{out_dir / 'out.mp4'}: the source's frame rate varies, but the video is written at "
+         "a constant 10 fps: every frame is kept, not its timing (the CSV and JSONL records "
+         "keep each frame's own time)"] if warned else [])
+    assert len(read_video(out_dir / "out.mp4").frames) == 6
 
 
 def test_video_file_sink_that_cannot_finish_its_file_says_so(out_dir):

@@ -123,6 +123,94 @@ def test_closing_the_still_window_quits(monkeypatch):
         assert sink.write(result()) == Quit()
 
 
+# --- a video file plays at its own pace -------------------------------------------------------
+
+class PacedGui(FakeGui):
+    """FakeGui on a fake clock: waitKey(delay) moves it on by `delay` ms, as a real window
+    waits that long when no key comes (1 ms when one does); `shown_at` records the clock at
+    each imshow."""
+
+    def __init__(self, keys=()):
+        super().__init__(keys)
+        self.now, self.shown_at = 0.0, []
+
+    def clock(self) -> float:
+        return self.now
+
+    def imshow(self, title, image):
+        super().imshow(title, image)
+        self.shown_at.append(self.now)
+
+    def waitKey(self, delay):
+        key = super().waitKey(delay)
+        self.now += (delay if key < 0 else 1) / 1000
+        return key
+
+
+def play(gui, times, work_s, pace=True):
+    """Write frames timed `times` to a window on `gui`'s clock, `work_s[i]` seconds of
+    processing before frame i; the requests the window returned."""
+    requests = []
+    with WindowSink("w", (160, 120), screen=(1600, 1000), clock=gui.clock, pace=pace) as sink:
+        for i, (time_s, work) in enumerate(zip(times, work_s)):
+            gui.now += work
+            requests.append(sink.write(FrameResult(i, time_s, np.zeros((120, 160, 3),
+                                                                       np.uint8), ())))
+    return requests, sink
+
+
+FPS = 24.7  # the issue's clip
+
+
+def test_a_video_is_shown_at_its_own_pace_not_as_fast_as_it_is_processed(monkeypatch):
+    gui = PacedGui().install(monkeypatch)
+    times = [i / FPS for i in range(30)]
+    _, sink = play(gui, times, [0.005] * 30)  # processed at 200 fps
+    shown = np.array(gui.shown_at) - gui.shown_at[0]
+    assert np.all(shown >= np.array(times) - 1e-9)  # never early: not faster than the video
+    assert shown[-1] == pytest.approx(times[-1], abs=0.01)  # nor slower
+    assert sink.waited_s == pytest.approx(times[-1] - 29 * 0.005 - 29 * 0.001, abs=0.01)
+
+
+def test_a_variable_frame_rate_is_shown_by_each_frames_time(monkeypatch):
+    gui = PacedGui().install(monkeypatch)
+    times = [0.0, 0.04, 0.5, 0.54, 1.5]
+    play(gui, times, [0.001] * 5)
+    assert np.array(gui.shown_at) - gui.shown_at[0] == pytest.approx(times, abs=0.005)
+
+
+def test_without_pacing_frames_are_shown_as_they_come(monkeypatch):
+    gui = PacedGui().install(monkeypatch)
+    _, sink = play(gui, [i / FPS for i in range(10)], [0.005] * 10, pace=False)
+    assert [call for call in gui.calls if call[0] == "waitKey"] == [("waitKey", 1)] * 11  # + close
+    assert sink.waited_s == 0
+
+
+def test_a_late_frame_is_shown_at_once_and_the_next_keep_their_spacing(monkeypatch):
+    gui = PacedGui().install(monkeypatch)
+    times = [i * 0.04 for i in range(5)]
+    play(gui, times, [0.001, 0.001, 0.5, 0.001, 0.001])  # frame 2 took half a second
+    gaps = np.diff(gui.shown_at)
+    assert gaps[1] == pytest.approx(0.5 + 0.001 + 0.001, abs=0.003)  # late: at once
+    assert gaps[2:] == pytest.approx([0.04, 0.04], abs=0.003)  # then no rush to catch up
+
+
+def test_a_key_pressed_while_a_frame_waits_is_answered(monkeypatch):
+    gui = PacedGui(keys=[-1, ord("q")]).install(monkeypatch)
+    requests, _ = play(gui, [0.0, 1.0, 2.0], [0.0] * 3)
+    assert isinstance(requests[1], Quit)
+    assert gui.shown == 3 and gui.shown_at[1] < 1.0  # the wait ended with the key
+
+
+def test_a_still_is_never_paced(monkeypatch):
+    gui = PacedGui(keys=[ord("q")]).install(monkeypatch)
+    with WindowSink("w", (160, 120), still=True, screen=(1600, 1000), pace=True,
+                    clock=gui.clock) as sink:
+        frame = FrameResult(0, 5.0, np.zeros((120, 160, 3), np.uint8), ())
+        assert isinstance(sink.write(frame), Quit)  # shown until a key, as always
+    assert sink.waited_s == 0
+
+
 def test_a_window_that_cannot_open_is_a_source_error(monkeypatch):
     def fail(title, flags):
         raise cv2.error("OpenCV(4.x) window.cpp:1: error: (-2:Unspecified error) no GUI")

@@ -1,0 +1,40 @@
+"""common.py: one line on stderr for each kind of failure, headed by the name the tool goes by."""
+
+from __future__ import annotations
+
+import pytest
+
+from facial_emotion.cli.common import one_line_errors
+from facial_emotion.errors import SourceError
+
+
+def failing(make_error):
+    @one_line_errors("tool.py")
+    def main(argv=None, prog="tool.py"):
+        raise make_error()
+    return main
+
+
+def ctrl_c_in_a_native_import() -> ImportError:
+    """What pybind11 makes of Ctrl-C while a native module (LiteRT's) initialises."""
+    error = ImportError("initialization failed")
+    error.__cause__ = KeyboardInterrupt()
+    return error
+
+
+@pytest.mark.parametrize("make_error, prog, code, line", [
+    (lambda: SourceError("no such file: x.mp4"), None, 2, "tool.py: error: no such file: x.mp4"),
+    (lambda: SourceError("no such file: x.mp4"), "facial-emotion video", 2,
+     "facial-emotion video: error: no such file: x.mp4"),
+    (KeyboardInterrupt, None, 130, "tool.py: interrupted"),
+    (ctrl_c_in_a_native_import, "facial-emotion video", 130, "facial-emotion video: interrupted"),
+])
+def test_one_line_errors(capsys, make_error, prog, code, line):
+    main = failing(make_error)
+    assert (main([]) if prog is None else main([], prog=prog)) == code
+    assert capsys.readouterr().err == line + "\n"
+
+
+def test_an_import_error_of_its_own_is_not_taken_for_ctrl_c():
+    with pytest.raises(ImportError):
+        failing(lambda: ImportError("no module named x"))([])
