@@ -6,12 +6,13 @@ import argparse
 import contextlib
 import inspect
 import logging
+import os
 import sys
 from pathlib import Path
 
-from ..errors import SourceError
-from .common import (ArgumentParser, fraction, non_negative, one_line_errors, positive,
-                     setup_logging)
+from ..errors import ModelError, SourceError
+from .common import (EXIT_INTERRUPTED, EXIT_TERMINATED, ArgumentParser, fraction, non_negative,
+                     one_line_errors, positive, setup_logging, sigterm_as_interrupt)
 
 PROG = "real_time_video.py"
 log = logging.getLogger(__name__)
@@ -30,6 +31,23 @@ def detect_width(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected 0 (full size) or at least {MIN_DETECT_WIDTH}, got {got}")
     return value
+
+
+STDOUT = Path("/dev/stdout")
+
+
+def output_path(text: str) -> Path:
+    """argparse type for a text output: a file name, or "-" for stdout."""
+    return STDOUT if text == "-" else Path(text)
+
+
+def is_stdout(path: os.PathLike) -> bool:
+    """Whether writing `path` writes where print() does (/dev/stdout, or the very file or
+    pipe that stdout is)."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError):  # not there yet, or stdout has no file descriptor
+        return Path(path) == STDOUT
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -73,17 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--output", type=Path, metavar="FILE",
                      help="annotated video (.mp4, .avi, ...; same frame count and fps as the "
                           "input) or, for an image source, annotated image")
-    out.add_argument("--csv", type=Path, metavar="FILE",
+    out.add_argument("--csv", type=output_path, metavar="FILE",
                      help="one row per face per frame: frame, time_s, face_id, box, the "
-                          "probabilities, the top emotion")
-    out.add_argument("--jsonl", type=Path, metavar="FILE",
-                     help="the same records as JSON lines")
+                          "probabilities, the top emotion; - streams the rows to stdout "
+                          "(the summary line then goes to stderr)")
+    out.add_argument("--jsonl", type=output_path, metavar="FILE",
+                     help="the same records as JSON lines; - for stdout")
     out.add_argument("--timeline", type=Path, metavar="FILE",
                      help="picture (.png, .pdf, .svg) of each face's emotions over time: one "
                           "panel per face id, seconds across")
-    out.add_argument("--summary", type=Path, metavar="FILE",
+    out.add_argument("--summary", type=output_path, metavar="FILE",
                      help="JSON: per face id, the frames it was seen in, its mean "
-                          "probabilities and its dominant emotion")
+                          "probabilities and its dominant emotion; - for stdout")
 
     det = p.add_argument_group("finding and tracking faces")
     det.add_argument("--detect-width", type=detect_width, metavar="PX",
@@ -121,12 +140,19 @@ def source_name(source: str) -> str:
 
 
 def check_paths(args: argparse.Namespace, default_model: Path) -> None:
-    """Refuse before anything is written: an output that is an input or another output."""
+    """Refuse before anything is written: an output that is an input or another output.
+
+    Every input counts by the file it resolves to, however it was named: the cascade found
+    by name in haarcascade_files/ or OpenCV's own folder, or left at its default, is
+    protected as much as one given by path.
+    """
+    from ..detection.face_finder import resolve_cascade
+
     inputs = {"--model": args.model or default_model}
     if not is_camera(args.source):
         inputs = {"the source": Path(args.source), **inputs}
-    if args.cascade and Path(args.cascade).is_file():
-        inputs["--cascade"] = Path(args.cascade)
+    with contextlib.suppress(ModelError):  # none found: the face finder says so, and where
+        inputs["--cascade"] = resolve_cascade(args.cascade)
     from ..video import check_distinct
 
     check_distinct({f"--{name}": getattr(args, name) for name in OUTPUT_OPTIONS
@@ -184,9 +210,12 @@ def main(argv=None) -> int:
     from ..video import FrameSource, run
 
     check_paths(args, DEFAULT_MODEL)
+    # Rows streamed to stdout must not be mixed with the summary line.
+    to_stdout = any(is_stdout(getattr(args, name)) for name in OUTPUT_OPTIONS
+                    if getattr(args, name) is not None)
     # The panel first, so boxes and labels are drawn over it where they meet.
     annotators = [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(), FpsAnnotator()]
-    with contextlib.ExitStack() as stack:
+    with sigterm_as_interrupt() as sigterm, contextlib.ExitStack() as stack:
         source = stack.enter_context(FrameSource(args.source))
         still = source.info.is_image
         detector = EmotionDetector(
@@ -199,8 +228,10 @@ def main(argv=None) -> int:
         progress = (args.no_display and not info.live and not info.is_image
                     and sys.stderr.isatty())
         summary = run(source, detector.detect, annotators, sinks, progress=progress)
-    print(summary.line())
-    return 130 if summary.interrupted else 0
+    print(summary.line(), file=sys.stderr if to_stdout else sys.stdout)
+    if sigterm.received:
+        return EXIT_TERMINATED
+    return EXIT_INTERRUPTED if summary.interrupted else 0
 
 
 if __name__ == "__main__":
