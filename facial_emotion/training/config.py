@@ -117,6 +117,8 @@ class TrainConfig:
         for name, value in fractions.items():
             if not 0 <= value < 1:
                 raise ValueError(f"expected {name} in [0, 1), got {value}")
+        if not 0 <= self.seed < 2 ** 32:  # what NumPy's and TensorFlow's seeding accept
+            raise ValueError(f"expected seed from 0 to {2 ** 32 - 1}, got {self.seed}")
         if self.rotation_deg > 180:
             raise ValueError(f"expected rotation <= 180 degrees, got {self.rotation_deg}")
 
