@@ -38,6 +38,9 @@ def check_out(out: str | os.PathLike, data: str | os.PathLike | None = None) -> 
         if path == folder or folder in path.parents:
             raise RunError(f"--out {out} is inside the dataset's folder {data}, where the run's "
                            f"files would be read as data: pick an --out outside it")
+    elif data is not None and Path(data).resolve() in {path / name for name in RUN_FILES}:
+        raise RunError(f"--data {data} is a file that a run writes in --out {out}: move the "
+                       f"data, or pick another --out")
 
 
 @contextlib.contextmanager
@@ -159,27 +162,40 @@ def delete_run(run_dir: Path) -> None:
     file by a run's name is not the run's."""
     remove_stale_temp_files(run_dir / CHECKPOINTS)
     owned, foreign = run_files(run_dir)
-    if foreign:
-        names = ", ".join(str(p.relative_to(run_dir)) for p in foreign[:5])
-        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-        raise RunError(f"{run_dir} holds files that its run did not write ({names}{more}); "
-                       f"--overwrite deletes only a run's own files: move them, or pick "
-                       f"another --out")
+    _refuse_foreign(run_dir, foreign)
     for path in owned:
         path.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         (run_dir / CHECKPOINTS).rmdir()
 
 
+def check_new_run(run_dir: Path, overwrite: bool) -> bool:
+    """Whether `run_dir` holds a run that a new one would replace; RunError if it may not:
+    without `overwrite`, or with files under a run's names that the run did not write.
+    Changes nothing, so the CLI can ask before it loads anything."""
+    existing = [name for name in RUN_FILES if (run_dir / name).exists()]
+    if not existing:
+        return False
+    if not overwrite:
+        raise RunError(f"{run_dir} already holds a run ({', '.join(existing)}): continue it "
+                       f"with --resume, replace it with --overwrite, or pick another --out")
+    _refuse_foreign(run_dir, run_files(run_dir)[1])
+    return True
+
+
+def _refuse_foreign(run_dir: Path, foreign: list[Path]) -> None:
+    if foreign:
+        names = ", ".join(str(p.relative_to(run_dir)) for p in foreign[:5])
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        raise RunError(f"{run_dir} holds files that its run did not write ({names}{more}); "
+                       f"--overwrite deletes only a run's own files: move them, or pick "
+                       f"another --out")
+
+
 def prepare_new_run(run_dir: Path, overwrite: bool) -> None:
     """Make sure a new run may write `run_dir`: refuse one holding a run unless `overwrite`,
     which deletes that run's files (and only those)."""
     remove_stale_temp_files(run_dir)
-    existing = [name for name in RUN_FILES if (run_dir / name).exists()]
-    if not existing:
-        return
-    if not overwrite:
-        raise RunError(f"{run_dir} already holds a run ({', '.join(existing)}): continue it "
-                       f"with --resume, replace it with --overwrite, or pick another --out")
-    delete_run(run_dir)
-    log.warning("--overwrite: deleted the run in %s", run_dir)
+    if check_new_run(run_dir, overwrite):
+        delete_run(run_dir)
+        log.warning("--overwrite: deleted the run in %s", run_dir)

@@ -133,11 +133,14 @@ def test_a_lock_on_a_folder_that_existed_goes_and_the_folder_stays(tmp_path):
     ("data/../data/test", "data", "inside the dataset's folder"),
     ("runs/exp1", "data", None),
     ("data/run", "data/fer2013.csv", None),  # a CSV: its folder is not read as data
+    ("data", "data/fer2013.csv", None),
+    ("data/train", "data/train/log.csv", "a file that a run writes"),
 ])
 def test_check_out(tmp_path, monkeypatch, out, data, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data" / "train").mkdir(parents=True)
     (tmp_path / "data" / "fer2013.csv").write_text("")
+    (tmp_path / "data" / "train" / "log.csv").write_text("")
     if message is None:
         check_out(out, data)
     else:
