@@ -189,7 +189,7 @@ def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints,
     """
     if checkpoints.epochs_done >= config.epochs:
         return None
-    if warmup_steps(config, 1) < config.warmup_epochs:
+    if config.warmup_epochs > config.epochs * MAX_WARMUP_SHARE:
         log.warning("a %d-epoch warm-up is too long for a %d-epoch run: warming up for %g "
                     "epochs instead (at most %d%% of the run)", config.warmup_epochs,
                     config.epochs, config.epochs * MAX_WARMUP_SHARE, 100 * MAX_WARMUP_SHARE)
