@@ -100,7 +100,7 @@ def test_ctrl_c_during_start_up_is_one_line(one_epoch_run, tmp_path, capsys, mon
     monkeypatch.setattr(trainer, "load_fer2013", load_fer2013)
     if resume:
         run_dir = one_epoch_run.copy(tmp_path / "run")
-        argv = ["--resume", "--out", str(run_dir)]
+        argv = ["--resume", "--epochs", "2", "--out", str(run_dir)]  # not finished: loads data
     else:
         run_dir = tmp_path / "run"
         argv = ["--data", str(one_epoch_run.data), "--out", str(run_dir)]
