@@ -65,7 +65,8 @@ def test_resume_refuses_different_data(one_epoch_run, tmp_path, fer_csv, fer_row
     other = fer_csv(tmp_path / "other.csv", fer_rows(COUNTS, seed=1))
     before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
 
-    assert main(["--resume", "--data", str(other), "--out", str(run_dir)]) == 2
+    # --epochs 2: the run is not finished, so there is something to train on that data
+    assert main(["--resume", "--epochs", "2", "--data", str(other), "--out", str(run_dir)]) == 2
 
     last = capsys.readouterr().err.splitlines()[-1]
     assert str(other) in last and "different data" in last
