@@ -58,7 +58,7 @@ def run_recipe(name: str, changes: dict, data, epochs: int, out: Path) -> dict:
             checkpoints.read_state()
         checkpoints.check_data(data.content_hash(), data.source)
         config.save(run_dir / "config.json")
-        if not fit(config, data, checkpoints, resume):
+        if fit(config, data, checkpoints, resume) is not None:  # the interrupt that stopped it
             raise SystemExit(f"{name}: interrupted; run again to continue")
     last = load_classifier(checkpoints.last_path)
     refresh_batch_norm(last, data.train.images)

@@ -33,14 +33,20 @@ def hash_path(path: str | os.PathLike) -> Path:
     return path.with_name(path.name + HASH_SUFFIX)
 
 
-def read_cached(path: str | os.PathLike) -> bytes | None:
+def read_cached(path: str | os.PathLike, max_bytes: int | None = None) -> bytes | None:
     """The bytes of the cache file at `path` if they match the SHA-256 stored beside them.
 
     None if there is no such file (quietly), or if the file or its hash is damaged or
-    unreadable (after one warning line): either way the caller rebuilds it.
+    unreadable, or the file is larger than `max_bytes` (after one warning line): either way
+    the caller rebuilds it. The size is checked before the file is read into memory.
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            log.warning("the cache %s is too large (expected at most %d bytes, got %d); "
+                        "rebuilding it", path, max_bytes, size)
+            return None
         data = path.read_bytes()
     except FileNotFoundError:
         return None

@@ -19,3 +19,9 @@ class SourceError(FacialEmotionError, ValueError):
 
 class RunError(FacialEmotionError, ValueError):
     """A training run folder that is damaged, in use, or would be overwritten."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a `kill`, a service manager, a timeout), raised where Ctrl-C raises
+    KeyboardInterrupt, so that it finishes and keeps the outputs as Ctrl-C does; the tools
+    then exit with 143 (128 + SIGTERM) instead of 130."""

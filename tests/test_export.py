@@ -154,6 +154,29 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, spread_model, capsys, fake_c
     assert not output.exists()
 
 
+# (how --output names the model: itself, a symbolic link to it, a hard link)
+@pytest.mark.parametrize("naming", ["same path", "symbolic link", "hard link"])
+def test_the_output_never_replaces_the_model(tmp_path, spread_model, capsys, fake_conversion,
+                                             naming):
+    import os
+    import shutil
+
+    fake_conversion(difference=0.0)
+    model = Path(shutil.copy(spread_model, tmp_path / "m.keras"))
+    before = model.read_bytes()
+    output = {"same path": model, "symbolic link": tmp_path / "link.keras",
+              "hard link": tmp_path / "hard.keras"}[naming]
+    if naming == "symbolic link":
+        output.symlink_to(model)
+    elif naming == "hard link":
+        os.link(model, output)
+    assert main(["export", str(model), "--output", str(output)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(PREFIX), lines
+    assert "is MODEL" in lines[0] and "never replaces an input" in lines[0]
+    assert model.read_bytes() == before
+
+
 @pytest.mark.parametrize("argv", [
     pytest.param(["--format", "onnx"], id="unknown format"),
     pytest.param(["a.keras", "b.keras"], id="two models"),

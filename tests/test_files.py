@@ -5,12 +5,16 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
+import threading
 
 import pytest
 
 import facial_emotion.files as files
 from facial_emotion.files import (atomic_write, atomic_write_bytes, atomic_write_text,
-                                  remove_stale_temp_files, sha256_file)
+                                  remove_stale_temp_files, sha256_file, temp_prefix,
+                                  writes_through)
+from tests.processes import dead_pid
 
 
 def names(folder) -> list[str]:
@@ -67,13 +71,90 @@ def test_a_folder_in_the_way_is_named(tmp_path):
     assert excinfo.value.filename == str(tmp_path / "plots" / "curves.png")
 
 
-def test_stale_temporary_files_are_removed_and_nothing_else(tmp_path):
-    for name in (".tmp-epoch_002-abc.keras", ".tmp-state-x.json", "state.json", ".lock"):
+def test_stale_temporary_files_are_ours_of_dead_processes_only(tmp_path):
+    dead = dead_pid()
+    ours_dead = [f"{temp_prefix('epoch_002', dead)}abcd1234.keras",
+                 f"{temp_prefix('state', dead)}x_y1z2w3.json"]
+    kept = [f"{temp_prefix('state', os.getpid())}abcd1234.json",  # this process: still writing
+            f"{temp_prefix('out', 1)}abcd1234.mp4",  # pid 1 is alive
+            ".tmp-session-notes", ".tmp-epoch_002-abc.keras",  # no marker: not ours
+            "state.json", ".lock"]
+    for name in ours_dead + kept:
         (tmp_path / name).write_bytes(b"")
-    (tmp_path / ".tmp-folder").mkdir()
+    (tmp_path / f"{temp_prefix('folder', dead)}abcd1234").mkdir()
     removed = remove_stale_temp_files(tmp_path)
-    assert sorted(p.name for p in removed) == [".tmp-epoch_002-abc.keras", ".tmp-state-x.json"]
-    assert names(tmp_path) == [".lock", ".tmp-folder", "state.json"]
+    assert sorted(p.name for p in removed) == sorted(ours_dead)
+    assert names(tmp_path) == sorted(kept + [f"{temp_prefix('folder', dead)}abcd1234"])
+
+
+def test_a_write_clears_dead_writers_leftovers_beside_it(tmp_path):
+    left = tmp_path / f"{temp_prefix('out', dead_pid())}abcd1234.csv"
+    left.write_bytes(b"x" * 1000)
+    atomic_write_text(tmp_path / "out.csv", "rows")
+    assert names(tmp_path) == ["out.csv"]
+
+
+def test_a_temporary_file_names_its_process(tmp_path):
+    with atomic_write(tmp_path / "out.csv") as tmp:
+        assert tmp.name.startswith(temp_prefix("out")) and str(os.getpid()) in tmp.name
+
+
+# --- what is not a regular file is written in place ------------------------------------------
+
+def test_a_symbolic_link_stays_a_link_to_new_content(tmp_path):
+    (tmp_path / "real.csv").write_text("old")
+    (tmp_path / "link.csv").symlink_to("real.csv")
+    atomic_write_text(tmp_path / "link.csv", "new")
+    assert (tmp_path / "link.csv").is_symlink()
+    assert (tmp_path / "real.csv").read_text() == "new"
+    assert names(tmp_path) == ["link.csv", "real.csv"]
+
+
+def test_a_dangling_link_gets_its_target_written(tmp_path):
+    (tmp_path / "link.csv").symlink_to("real.csv")
+    atomic_write_text(tmp_path / "link.csv", "new")
+    assert (tmp_path / "link.csv").is_symlink() and (tmp_path / "real.csv").read_text() == "new"
+
+
+# Devices are reached through links in tmp_path, never by their own names: a regression
+# then replaces the link, not the machine's /dev/null.
+def test_a_link_to_dev_null_stays_a_link_to_the_device(tmp_path):
+    path = tmp_path / "sink.csv"
+    path.symlink_to("/dev/null")
+    atomic_write_text(path, "rows")
+    assert path.is_symlink() and names(tmp_path) == ["sink.csv"]
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_dev_full_is_a_full_disk_and_stays_a_device(tmp_path):
+    path = tmp_path / "full.csv"
+    path.symlink_to("/dev/full")
+    with pytest.raises(OSError) as excinfo:
+        atomic_write_text(path, "rows")
+    assert excinfo.value.errno == errno.ENOSPC
+    assert path.is_symlink() and stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+@pytest.mark.parametrize("path, through", [
+    ("/dev/null", True), ("/dev/stdout", True), ("/proc/self/fd/1", True),
+    ("out.csv", False), ("new/out.csv", False),
+])
+def test_what_is_written_in_place(tmp_path, path, through):
+    (tmp_path / "out.csv").write_text("old")
+    assert writes_through(tmp_path / path if not path.startswith("/") else path) is through
+
+
+def test_a_fifo_is_written_to_its_reader_and_stays_a_fifo(tmp_path):
+    fifo = tmp_path / "rows.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    atomic_write_text(fifo, "a,b\n")
+    reader.join(timeout=10)
+    assert got == ["a,b\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and names(tmp_path) == ["rows.fifo"]
 
 
 def test_sha256_file_matches_hashlib(tmp_path):

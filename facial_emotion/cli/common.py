@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
-from ..errors import FacialEmotionError
+from ..errors import FacialEmotionError, Terminated
 
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143   # 128 + SIGTERM
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -58,10 +63,40 @@ fraction = _checked(float, lambda v: 0 <= v < 1, "a fraction from 0 to below 1")
 unit_interval = _checked(float, lambda v: 0 <= v <= 1, "a number from 0 to 1")
 
 
+def interrupt_exit_code(exc: KeyboardInterrupt | None) -> int:
+    """143 for SIGTERM, 130 for Ctrl-C."""
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+class _Sigterm:
+    received = False  # whether SIGTERM came, even if a loop then swallowed the interrupt
+
+    def __call__(self, signum, frame):
+        self.received = True
+        raise Terminated
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[_Sigterm]:
+    """While the block runs, SIGTERM raises Terminated, a KeyboardInterrupt: the code that
+    keeps the outputs on Ctrl-C keeps them on a `kill` too, instead of the process dying
+    with its temporary files. Yields an object whose `received` says whether SIGTERM came.
+    Only the main thread can take signals; elsewhere nothing is installed."""
+    handler = _Sigterm()
+    if threading.current_thread() is not threading.main_thread():
+        yield handler
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def one_line_errors(default_prog: str):
     """Decorate main(argv, prog): our errors, a ValueError from the library, an OS error (full
-    disk, read-only folder) and Ctrl-C each become one line on stderr, headed by the name the
-    tool was called by, and a non-zero exit code.
+    disk, read-only folder), Ctrl-C and SIGTERM each become one line on stderr, headed by the
+    name the tool was called by, and a non-zero exit code (2, 2, 2, 130 and 143).
 
     The wrapper takes `prog` too (default `default_prog`), so that the dispatcher's
     `facial-emotion video` names itself in usage and errors, not the script it wraps."""
@@ -69,7 +104,8 @@ def one_line_errors(default_prog: str):
         @functools.wraps(main)
         def wrapper(argv=None, prog: str = default_prog) -> int:
             try:
-                return main(argv, prog)
+                with sigterm_as_interrupt():
+                    return main(argv, prog)
             except (FacialEmotionError, ValueError) as exc:
                 print(f"{prog}: error: {exc}", file=sys.stderr)
                 return EXIT_USAGE
@@ -77,9 +113,11 @@ def one_line_errors(default_prog: str):
                 where = f"{exc.filename}: " if exc.filename else ""
                 print(f"{prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
                 return EXIT_USAGE
-            except KeyboardInterrupt:
-                print(f"{prog}: interrupted", file=sys.stderr)
-                return EXIT_INTERRUPTED
+            except KeyboardInterrupt as exc:
+                terminated = isinstance(exc, Terminated)
+                print(f"{prog}: {'terminated' if terminated else 'interrupted'}",
+                      file=sys.stderr)
+                return interrupt_exit_code(exc)
             except Exception as exc:
                 if not caused_by_ctrl_c(exc):
                     raise

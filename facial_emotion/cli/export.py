@@ -52,9 +52,12 @@ def main(argv=None, prog: str = PROG) -> int:
     from ..model import DEFAULT_MODEL, class_names, load_classifier
     from ..model.litert import convert_to_litert, litert_available, max_difference
 
+    from ..video.outputs import check_distinct
+
     model_path = args.model or DEFAULT_MODEL
-    model = load_classifier(model_path)
     output = args.output or default_output(model_path, args.float16)
+    check_distinct({"--output": output}, {"MODEL": model_path})  # before the slow conversion
+    model = load_classifier(model_path)
     flatbuffer = convert_to_litert(model, float16=args.float16)
     if litert_available():
         faces = np.random.default_rng(0).uniform(0, 255, (CHECK_FACES, IMAGE_SIZE, IMAGE_SIZE, 1))

@@ -9,8 +9,8 @@ from pathlib import Path
 from ..errors import RunError
 from ..training.config import (OPTIMIZER_DEFAULTS, REFERENCE_BATCH, ClassWeight, Optimizer,
                                Strategy, TrainConfig)
-from .common import (EXIT_INTERRUPTED, ArgumentParser, fraction, non_negative, one_line_errors, positive,
-                     setup_logging, unit_interval)
+from .common import (EXIT_INTERRUPTED, EXIT_TERMINATED, ArgumentParser, fraction, non_negative,
+                     one_line_errors, positive, setup_logging, unit_interval)
 
 PROG = "train_emotion_classifier.py"
 log = logging.getLogger(__name__)
@@ -18,6 +18,20 @@ log = logging.getLogger(__name__)
 # Options a resumed run may change; every other option is the run's own, from its config.json.
 EVALUATE_OUT = "runs/eval"
 RESUMABLE = {"epochs", "swa_epochs", "data", "ferplus", "skip_bad_rows"}
+REPORT = "report.json"
+
+
+def seed(text: str) -> int:
+    """argparse type for --seed: what NumPy and TensorFlow both accept, 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < 2 ** 32:
+        got = repr(text) if value is None else text
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {2 ** 32 - 1}, "
+                                         f"got {got}")
+    return value
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
@@ -37,9 +51,11 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out from its last finished epoch")
     p.add_argument("--overwrite", action="store_true",
-                   help="delete the run already in --out and start a new one")
+                   help="delete the run already in --out (its own files only) and start a new "
+                        "one; with --evaluate, replace the report already in --out")
     p.add_argument("--evaluate", metavar="MODEL", type=Path,
-                   help="only evaluate this saved model on --data; the report goes to --out")
+                   help="only evaluate this saved model on --data; the report goes to --out, "
+                        "which must not hold one already (unless --overwrite)")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="drop malformed CSV rows or unreadable images instead of stopping")
     p.add_argument("--verbose", action="store_true", help="show TensorFlow's own log lines too")
@@ -50,7 +66,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=positive(int),
                      help=f"images per step and replica (default {d.batch_size}); the learning "
                           f"rate scales with it")
-    run.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
+    run.add_argument("--seed", type=seed,
+                     help=f"random seed, 0 to 2**32 - 1 (default {d.seed})")
     run.add_argument("--strategy", choices=list(Strategy),
                      help="tf.distribute: mirrored uses every local GPU, multiworker reads "
                           "TF_CONFIG (default none)")
@@ -152,8 +169,7 @@ def main(argv=None, prog: str = PROG) -> int:
         training_only = sorted(options[name] for name in vars(args)
                                if name in TrainConfig.__dataclass_fields__
                                and name not in ("data", "ferplus", "skip_bad_rows", "out"))
-        training_only += [flag for flag in ("--resume", "--overwrite")
-                          if getattr(args, flag[2:])]
+        training_only += ["--resume"] if args.resume else []
         if training_only:
             parser.error(f"--evaluate only scores a saved model: {', '.join(training_only)} "
                          f"would have no effect")
@@ -164,6 +180,14 @@ def main(argv=None, prog: str = PROG) -> int:
             if isinstance(exc, RunError):
                 raise
             parser.error(str(exc))
+    # Paths are checked before the heavy imports and the data: a mistake costs nothing.
+    from ..training.run_folder import check_new_run, check_out
+
+    check_out(args.out, getattr(args, "data", TrainConfig.data) if evaluating else config.data)
+    if evaluating:
+        check_evaluation_out(Path(args.out), args.overwrite)
+    elif not args.resume:
+        check_new_run(Path(args.out), args.overwrite)  # again under the lock, in train()
     setup_logging(args.verbose)
     from ..runtime import configure_tensorflow
     configure_tensorflow(quiet=not args.verbose)
@@ -173,7 +197,9 @@ def main(argv=None, prog: str = PROG) -> int:
 
     result = train(config, resume=args.resume, overwrite=args.overwrite)
     if result.interrupted:
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if result.terminated else EXIT_INTERRUPTED
+    if result.report is None:
+        return 0
     log.info("%s; model %s", summary(result.report), result.model_path)
     return 0
 
@@ -191,6 +217,17 @@ def summary(report: dict) -> str:
     return line
 
 
+def check_evaluation_out(out: Path, overwrite: bool) -> None:
+    """Refuse an --out for --evaluate that holds a training run, or (unless `overwrite`)
+    an earlier evaluation, whose report and plots it would replace."""
+    if any((out / name).exists() for name in ("config.json", "state.json")):
+        raise RunError(f"{out} holds a training run, whose report and plots an evaluation "
+                       f"would replace: pick another --out (default {EVALUATE_OUT})")
+    if (out / REPORT).exists() and not overwrite:
+        raise RunError(f"{out} already holds an evaluation ({REPORT}): replace it with "
+                       f"--overwrite, or pick another --out")
+
+
 def evaluate(args: argparse.Namespace) -> int:
     """--evaluate MODEL: score a saved model on --data (default fer2013/), report in --out."""
     from ..data import load_fer2013
@@ -198,10 +235,8 @@ def evaluate(args: argparse.Namespace) -> int:
     from ..training.run_folder import locked
 
     out = Path(args.out)
-    if any((out / name).exists() for name in ("config.json", "state.json")):
-        raise RunError(f"{out} holds a training run, whose report and plots an evaluation "
-                       f"would replace: pick another --out (default {EVALUATE_OUT})")
     with locked(out):  # a training may start in this folder meanwhile
+        check_evaluation_out(out, args.overwrite)
         data = load_fer2013(getattr(args, "data", TrainConfig.data),
                             skip_bad_rows=getattr(args, "skip_bad_rows", False),
                             ferplus=getattr(args, "ferplus", None))

@@ -6,12 +6,13 @@ import argparse
 import contextlib
 import inspect
 import logging
+import os
 import sys
 from pathlib import Path
 
-from ..errors import SourceError
-from .common import (ArgumentParser, fraction, non_negative, one_line_errors, positive,
-                     setup_logging)
+from ..errors import ModelError, SourceError
+from .common import (EXIT_INTERRUPTED, EXIT_TERMINATED, ArgumentParser, fraction, non_negative,
+                     one_line_errors, positive, setup_logging, sigterm_as_interrupt)
 
 PROG = "real_time_video.py"
 log = logging.getLogger(__name__)
@@ -30,6 +31,23 @@ def detect_width(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"expected 0 (full size) or at least {MIN_DETECT_WIDTH}, got {got}")
     return value
+
+
+STDOUT = Path("/dev/stdout")
+
+
+def output_path(text: str) -> Path:
+    """argparse type for a text output: a file name, or "-" for stdout."""
+    return STDOUT if text == "-" else Path(text)
+
+
+def is_stdout(path: os.PathLike) -> bool:
+    """Whether writing `path` writes where print() does (/dev/stdout, or the very file or
+    pipe that stdout is)."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError):  # not there yet, or stdout has no file descriptor
+        return Path(path) == STDOUT
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -78,17 +96,18 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     out.add_argument("--output", type=Path, metavar="FILE",
                      help="annotated video (.mp4, .avi, ...; same frame count and fps as the "
                           "input) or, for an image source, annotated image")
-    out.add_argument("--csv", type=Path, metavar="FILE",
+    out.add_argument("--csv", type=output_path, metavar="FILE",
                      help="one row per face per frame: frame, time_s, face_id, box, the "
-                          "probabilities, the top emotion")
-    out.add_argument("--jsonl", type=Path, metavar="FILE",
-                     help="the same records as JSON lines")
+                          "probabilities, the top emotion; - streams the rows to stdout "
+                          "(the summary line then goes to stderr)")
+    out.add_argument("--jsonl", type=output_path, metavar="FILE",
+                     help="the same records as JSON lines; - for stdout")
     out.add_argument("--timeline", type=Path, metavar="FILE",
                      help="picture (.png, .pdf, .svg) of each face's emotions over time: one "
                           "panel per face id, seconds across")
-    out.add_argument("--summary", type=Path, metavar="FILE",
+    out.add_argument("--summary", type=output_path, metavar="FILE",
                      help="JSON: per face id, the frames it was seen in, its mean "
-                          "probabilities and its dominant emotion")
+                          "probabilities and its dominant emotion; - for stdout")
 
     det = p.add_argument_group("finding and tracking faces")
     det.add_argument("--detect-width", type=detect_width, metavar="PX",
@@ -137,7 +156,6 @@ def check_options(args: argparse.Namespace) -> None:
     """What can be checked before TensorFlow loads, which takes seconds: the source exists
     and is a file, each output can be created and has a suffix of its format, a given --model
     exists, and no output is an input. Raises SourceError or ModelError."""
-    from ..errors import ModelError
     from ..video.outputs import checked_target
     from ..video.sources import check_source
 
@@ -157,13 +175,20 @@ def check_options(args: argparse.Namespace) -> None:
 
 def check_paths(args: argparse.Namespace, default_model: Path | None) -> None:
     """Refuse before anything is written: an output that is an input or another output.
-    default_model: the model used without --model; None leaves it out of the check."""
+    default_model: the model used without --model; None leaves it out of the check.
+
+    Every input counts by the file it resolves to, however it was named: the cascade found
+    by name in haarcascade_files/ or OpenCV's own folder, or left at its default, is
+    protected as much as one given by path.
+    """
+    from ..detection.face_finder import resolve_cascade
+
     model = args.model or default_model
     inputs = {"--model": model} if model is not None else {}
     if not is_camera(args.source):
         inputs = {"the source": Path(args.source), **inputs}
-    if args.cascade and Path(args.cascade).is_file():
-        inputs["--cascade"] = Path(args.cascade)
+    with contextlib.suppress(ModelError):  # none found: the face finder says so, and where
+        inputs["--cascade"] = resolve_cascade(args.cascade)
     from ..video import check_distinct
 
     check_distinct({f"--{name}": getattr(args, name) for name in OUTPUT_OPTIONS
@@ -222,7 +247,10 @@ def main(argv=None, prog: str = PROG) -> int:
     from ..video import FrameSource, run
 
     configure_opencv(quiet=not args.verbose)
-    with contextlib.ExitStack() as stack:
+    # Rows streamed to stdout must not be mixed with the summary line.
+    to_stdout = any(is_stdout(getattr(args, name)) for name in OUTPUT_OPTIONS
+                    if getattr(args, name) is not None)
+    with sigterm_as_interrupt() as sigterm, contextlib.ExitStack() as stack:
         # Opened before TensorFlow loads, so an unreadable file or a missing camera is
         # reported at once.
         source = stack.enter_context(FrameSource(args.source))
@@ -248,8 +276,10 @@ def main(argv=None, prog: str = PROG) -> int:
         progress = (args.no_display and not info.live and not info.is_image
                     and sys.stderr.isatty())
         summary = run(source, detector.detect, annotators, sinks, progress=progress)
-    print(summary.line())
-    return 130 if summary.interrupted else 0
+    print(summary.line(), file=sys.stderr if to_stdout else sys.stdout)
+    if sigterm.received:
+        return EXIT_TERMINATED
+    return EXIT_INTERRUPTED if summary.interrupted else 0
 
 
 if __name__ == "__main__":

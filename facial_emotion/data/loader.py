@@ -12,15 +12,27 @@ import numpy as np
 
 from ..cache import default_cache_dir, read_cached, write_cached
 from ..errors import DatasetError
-from ..files import sha256_file
+from ..files import archive_size_problem, sha256_file
+from ..labels import IMAGE_SIZE
 from .csv_format import read_csv
 from .ferplus import FerPlusFiles, find_ferplus
 from .folder_format import SPLIT_DIRS, is_image_folder, read_image_folder
-from .splits import FER2013
+from .splits import FER2013, NUM_VOTE_COLUMNS
 
 log = logging.getLogger(__name__)
 
 CSV_NAME = "fer2013.csv"
+# The most images a cache is trusted to hold: FER2013 has 35,887; the room above is for
+# image folders of a larger collection. Each split's members are checked against it before
+# np.load inflates them, so a planted cache (with a hash to match) cannot take the memory
+# of an 815 KB file inflating to gigabytes.
+MAX_CACHED_IMAGES = 100_000
+_NPY_HEADER = 4096
+_CACHE_MEMBERS = {f"{split}_{field}.npy": MAX_CACHED_IMAGES * size + _NPY_HEADER
+                  for split in ("train", "val", "test")
+                  for field, size in (("images", IMAGE_SIZE * IMAGE_SIZE), ("labels", 8),
+                                      ("votes", NUM_VOTE_COLUMNS))}
+_MAX_CACHE_BYTES = sum(_CACHE_MEMBERS.values()) + (1 << 20)  # the zip's own records
 _CACHE_VERSION = "3"  # 2: keyed on content, with a stored hash; 3: FER+ votes
 DOWNLOAD_HINT = (
     "download FER2013 from Kaggle, either the image folders "
@@ -63,7 +75,12 @@ def load_fer2013(path: str | os.PathLike = "fer2013", *, skip_bad_rows: bool = F
         return _log_votes(read(source, skip_bad_rows=skip_bad_rows, ferplus=votes))
     fingerprint = _fingerprint(source, skip_bad_rows, votes)
     cache_file = Path(cache_dir or default_cache_dir()) / f"fer2013-{fingerprint}.npz"
-    cached = read_cached(cache_file)
+    cached = read_cached(cache_file, max_bytes=_MAX_CACHE_BYTES)
+    problem = cached is not None and archive_size_problem(io.BytesIO(cached), _CACHE_MEMBERS,
+                                                          _NPY_HEADER, len(_CACHE_MEMBERS))
+    if problem:
+        log.warning("ignoring the cache %s: %s; rebuilding it", cache_file, problem)
+        cached = None
     if cached is not None:
         try:
             with np.load(io.BytesIO(cached)) as arrays:

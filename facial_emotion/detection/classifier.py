@@ -22,7 +22,8 @@ from ..cache import default_cache_dir, read_cached, write_cached
 from ..files import sha256_file
 from ..labels import IMAGE_SIZE
 from ..model import DEFAULT_MODEL, class_names, load_classifier
-from ..model.litert import LiteRTRunner, convert_to_litert, litert_available
+from ..model.litert import (MAX_FLATBUFFER_BYTES, LiteRTRunner, convert_to_litert,
+                            litert_available)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def _cached_litert(model, model_path: Path, cache_dir: Path | None) -> bytes:
     key = hashlib.sha256(f"{_LITERT_CACHE_FORMAT}|{sha256_file(model_path)}".encode())
     name = f"{model_path.stem}-{key.hexdigest()[:16]}.tflite"
     cached = Path(cache_dir or default_cache_dir()) / name
-    flatbuffer = read_cached(cached)
+    flatbuffer = read_cached(cached, max_bytes=MAX_FLATBUFFER_BYTES)
     if flatbuffer is None:
         log.info("converting %s to LiteRT once (cached in %s)", model_path.name, cached.parent)
         flatbuffer = convert_to_litert(model)

@@ -7,9 +7,10 @@ import zipfile
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from ..errors import ModelError
-from ..files import atomic_write
+from ..files import archive_size_problem, atomic_write
 from ..labels import EMOTIONS, IMAGE_SIZE
 from .layers import ClassNames
 
@@ -20,6 +21,18 @@ _PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "models" / MODEL_NAME
 DEFAULT_MODEL = (_PACKAGED_MODEL if _PACKAGED_MODEL.is_file()
                  else Path(__file__).resolve().parents[2] / "models" / MODEL_NAME)
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
+# What a .keras archive of this tool's classifier may hold, checked on the sizes its zip
+# directory declares before anything is inflated (zipfile never inflates past them). The
+# shipped model (58k parameters) has a 60 KB config.json and 0.9 MB of weights with the
+# optimizer's; these limits leave room for a 50x larger network. An 815 KB file whose
+# config inflated to 800 MB took 5 GB of memory before Keras refused it.
+MAX_MEMBER_BYTES = {"config.json": 1 << 20, "metadata.json": 64 << 10,
+                    "model.weights.h5": 50 << 20}
+MAX_OTHER_MEMBER_BYTES = 1 << 20
+MAX_MEMBERS = 16
+# How far from probabilities a classifier's outputs may be (float32 softmax sums to 1
+# within ~1e-6).
+PROBABILITY_TOLERANCE = 1e-3
 
 
 def save_atomically(model: keras.Model, path: str | os.PathLike) -> None:
@@ -57,7 +70,37 @@ def load_classifier(path: str | os.PathLike | None = None, *, compile: bool = Fa
                          f"grayscale faces, got input shape {model.input_shape}")
     if model.output_shape[-1] != len(class_names(model)):
         raise ModelError(f"{path}: expected {len(class_names(model))} outputs, got {model.output_shape}")
+    _check_probabilities(model, path)
     return model
+
+
+def probe_faces() -> np.ndarray:
+    """A few fixed raw-pixel faces: black, white, mid-grey, a gradient and seeded noise."""
+    ramp = np.linspace(0, 255, IMAGE_SIZE * IMAGE_SIZE, dtype=np.float32)
+    noise = np.random.default_rng(0).uniform(0, 255, IMAGE_SIZE * IMAGE_SIZE)
+    faces = [np.zeros(IMAGE_SIZE * IMAGE_SIZE), np.full(IMAGE_SIZE * IMAGE_SIZE, 255.0),
+             np.full(IMAGE_SIZE * IMAGE_SIZE, 128.0), ramp, noise]
+    return np.stack(faces).reshape(-1, *INPUT_SHAPE).astype(np.float32)
+
+
+def _check_probabilities(model: keras.Model, path: Path) -> None:
+    """Refuse a model whose outputs are not probabilities (finite, in [0, 1], each row
+    summing to 1) on `probe_faces`: a diverged run's NaN weights, or a network without its
+    softmax, would otherwise reach the app and fail there, or draw bars of -434%."""
+    # A direct call rather than `predict`, which would trace a new tf.function per model.
+    out = np.asarray(keras.ops.convert_to_numpy(model(probe_faces(), training=False)),
+                     dtype=np.float64)
+    tol = PROBABILITY_TOLERANCE
+    if not np.isfinite(out).all():
+        problem = "values that are not finite (NaN or infinite weights: a diverged training?)"
+    elif out.min() < -tol or out.max() > 1 + tol:
+        problem = f"values from {out.min():.4g} to {out.max():.4g}"
+    elif np.abs(out.sum(axis=1) - 1).max() > tol:
+        problem = f"rows summing to {out.sum(axis=1).min():.4g}-{out.sum(axis=1).max():.4g}"
+    else:
+        return
+    raise ModelError(f"{path}: expected probabilities (each in [0, 1], summing to 1 per face), "
+                     f"got {problem}")
 
 
 def _check_keras_archive(path: Path) -> None:
@@ -73,6 +116,10 @@ def _check_keras_archive(path: Path) -> None:
         raise ModelError(f"{path}: not a loadable Keras model: the file is damaged ({size} bytes "
                          f"that are not a complete .keras zip archive: cut short, or another "
                          f"kind of file)")
+    problem = archive_size_problem(path, MAX_MEMBER_BYTES, MAX_OTHER_MEMBER_BYTES, MAX_MEMBERS)
+    if problem:
+        raise ModelError(f"{path}: not a Keras model of this tool: {problem}; refused before "
+                         f"loading it")
 
 
 def _first_line(exc: Exception) -> str:

@@ -19,6 +19,9 @@ import numpy as np
 from ..labels import IMAGE_SIZE
 from ..runtime import native_stderr_hidden
 
+# The largest flatbuffer a cache is trusted with: this model's is about 250 KB.
+MAX_FLATBUFFER_BYTES = 50 << 20
+
 
 def litert_available() -> bool:
     """Whether the `ai-edge-litert` interpreter is installed (it has no Windows wheels)."""
@@ -45,32 +48,53 @@ def convert_to_litert(model: keras.Model, *, float16: bool = False) -> bytes:
 class LiteRTRunner:
     """Probabilities from a LiteRT flatbuffer: (N, 48, 48, 1) float32 in, (N, classes) out.
 
-    Keeps one interpreter per batch size seen, so a frame's faces always go in one invoke.
+    A frame's faces go in one invoke. Interpreters are sized to a few buckets, the powers of
+    two up to `max_batch`: a batch is padded (with black faces) up to the next
+    bucket and the padding's rows dropped, and a larger batch runs in chunks of `max_batch`.
+    So at most log2(max_batch) + 1 interpreters ever exist, whatever face counts a video
+    has; one per distinct count grew without bound (13.5 GB after 300 counts).
     threads: CPU threads per invoke; more helps only for large batches.
     """
 
-    def __init__(self, flatbuffer: bytes, threads: int = 1):
+    def __init__(self, flatbuffer: bytes, threads: int = 1, max_batch: int = 64):
         from ai_edge_litert.interpreter import Interpreter
 
+        if max_batch < 1 or max_batch & (max_batch - 1):
+            raise ValueError(f"expected max_batch a power of two, got {max_batch}")
         self._interpreter_cls = Interpreter
-        self.flatbuffer, self.threads = flatbuffer, threads
+        self.flatbuffer, self.threads, self.max_batch = flatbuffer, threads, max_batch
         self._by_batch: dict[int, tuple] = {}
 
+    @property
+    def interpreters(self) -> int:
+        """How many interpreters are held now."""
+        return len(self._by_batch)
+
     def __call__(self, faces: np.ndarray) -> np.ndarray:
+        faces = np.ascontiguousarray(faces, dtype=np.float32)
+        if len(faces) > self.max_batch:
+            return np.concatenate([self(faces[i:i + self.max_batch])
+                                   for i in range(0, len(faces), self.max_batch)])
         n = len(faces)
-        if n not in self._by_batch:
+        bucket = 1 << max(n - 1, 0).bit_length()  # the next power of two, at least n
+        if bucket > n:  # rows of a batch are independent: padding changes no other row
+            faces = np.concatenate([faces, np.zeros((bucket - n, *faces.shape[1:]), np.float32)])
+        interpreter, input_index, output_index = self._interpreter(bucket)
+        interpreter.set_tensor(input_index, faces)
+        interpreter.invoke()
+        return interpreter.get_tensor(output_index)[:n].copy()
+
+    def _interpreter(self, batch: int) -> tuple:
+        if batch not in self._by_batch:
             with native_stderr_hidden():  # LiteRT's "Created ... XNNPACK delegate" line
                 interpreter = self._interpreter_cls(model_content=self.flatbuffer,
                                                     num_threads=self.threads)
                 input_index = interpreter.get_input_details()[0]["index"]
-                interpreter.resize_tensor_input(input_index, [n, IMAGE_SIZE, IMAGE_SIZE, 1])
+                interpreter.resize_tensor_input(input_index, [batch, IMAGE_SIZE, IMAGE_SIZE, 1])
                 interpreter.allocate_tensors()
-            self._by_batch[n] = (interpreter, input_index,
-                                 interpreter.get_output_details()[0]["index"])
-        interpreter, input_index, output_index = self._by_batch[n]
-        interpreter.set_tensor(input_index, np.ascontiguousarray(faces, dtype=np.float32))
-        interpreter.invoke()
-        return interpreter.get_tensor(output_index).copy()
+            self._by_batch[batch] = (interpreter, input_index,
+                                     interpreter.get_output_details()[0]["index"])
+        return self._by_batch[batch]
 
 
 def max_difference(model: keras.Model, flatbuffer: bytes, faces: np.ndarray) -> float:

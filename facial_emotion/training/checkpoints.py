@@ -114,15 +114,31 @@ class RunCheckpoints(keras.callbacks.Callback):
         if clean:
             self._clear_uncommitted()
 
-    def restore(self) -> keras.Model:
-        """The committed last epoch's model, optimizer state included (after `read_state`)."""
+    def restore(self, optimizer: str | None = None) -> keras.Model:
+        """The committed last epoch's model, optimizer state included (after `read_state`).
+
+        optimizer: the run's optimizer by name ("sgd", "adam"); a checkpoint without
+        optimizer state, or with another optimizer's (a config.json edited to switch it),
+        raises RunError: resuming would silently restart the optimizer from nothing.
+        """
         if not self.epochs_done:
             self.read_state()
+        fix = "the run cannot resume from it: restore it, or start again with --overwrite"
         try:
-            return load_classifier(self.last_path, compile=True)
+            model = load_classifier(self.last_path, compile=True)
         except ValueError as exc:
-            raise RunError(f"{exc}; the run cannot resume from it: restore it, or start "
-                           f"again with --overwrite") from None
+            raise RunError(f"{exc}; {fix}") from None
+        saved = getattr(model, "optimizer", None)
+        if saved is None or not saved.variables:
+            raise RunError(f"{self.last_path} holds no optimizer state (a model saved without "
+                           f"it, not a checkpoint); {fix}")
+        trained_with = type(saved).__name__.lower()
+        if optimizer is not None and trained_with != optimizer.lower():
+            raise RunError(f"{self.last_path} was trained with optimizer {trained_with!r}, "
+                           f"but {self.run_dir / 'config.json'} says {optimizer!r}: a resumed "
+                           f"run keeps its optimizer; put {trained_with!r} back in "
+                           f"config.json, or start a new run")
+        return model
 
     def committed_epoch(self) -> int:
         """The epoch state.json names now, read from disk: after an interruption the file,
@@ -140,8 +156,7 @@ class RunCheckpoints(keras.callbacks.Callback):
                 path.unlink()
         for folder in (self.run_dir, self.run_dir / "checkpoints"):
             if folder.is_dir():
-                for path in remove_stale_temp_files(folder):
-                    log.info("removed %s, left by an interrupted save", path)
+                remove_stale_temp_files(folder)
         self._truncate_log()
 
     def _truncate_log(self) -> None:

@@ -128,6 +128,8 @@ class TrainConfig:
                 raise ValueError(f"expected {name} in [0, 1), got {value}")
         if not 0 <= self.label_weight <= 1:
             raise ValueError(f"expected label weight in [0, 1], got {self.label_weight}")
+        if not 0 <= self.seed < 2 ** 32:  # what NumPy's and TensorFlow's seeding accept
+            raise ValueError(f"expected seed from 0 to {2 ** 32 - 1}, got {self.seed}")
         if self.rotation_deg > 180:
             raise ValueError(f"expected rotation <= 180 degrees, got {self.rotation_deg}")
 

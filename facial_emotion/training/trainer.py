@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ import keras
 import numpy as np
 
 from ..data import FER2013, load_fer2013
-from ..errors import DatasetError, RunError
+from ..errors import DatasetError, RunError, Terminated
 from ..evaluation import evaluate, evaluate_run
 from ..evaluation.report import predict_flip_averaged
 from ..model import build_classifier, build_mini_xception, class_names, load_classifier, save_atomically
@@ -21,11 +22,16 @@ from .distribute import make_strategy
 from .pipeline import make_dataset, steps_per_epoch
 from .progress import EpochProgress
 from .recall_floor import add_to_logits, fit_recall_floor
-from .run_folder import locked, prepare_new_run
+from .run_folder import check_out, delete_run, locked, prepare_new_run
+from .stopping import StopOnNonFiniteLoss, StopRequests
 
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "emotion_mini_xception.keras"
+# The warm-up takes at most this share of the run, so a short run (--epochs 1, the natural
+# smoke test) still reaches its peak rate and decays, instead of ending mid-warm-up with a
+# model that predicts one class. The recipe's 5 of 150 epochs is far below it.
+MAX_WARMUP_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class TrainResult:
     model_path: Path | None  # None when interrupted before the run finished
     interrupted: bool
     report: dict | None
+    terminated: bool = False  # interrupted by SIGTERM rather than Ctrl-C
 
 
 def peak_learning_rate(config: TrainConfig, replicas: int = 1) -> float:
@@ -41,9 +48,14 @@ def peak_learning_rate(config: TrainConfig, replicas: int = 1) -> float:
     return config.learning_rate * config.batch_size * replicas / REFERENCE_BATCH
 
 
+def warmup_steps(config: TrainConfig, steps: int) -> int:
+    """--warmup-epochs in steps, cut to MAX_WARMUP_SHARE of the run's steps."""
+    return min(config.warmup_epochs * steps, int(config.epochs * steps * MAX_WARMUP_SHARE))
+
+
 def learning_rate_schedule(config: TrainConfig, steps: int, replicas: int = 1):
     """Linear warm-up to the peak rate, then cosine decay to zero at the last epoch."""
-    warmup = config.warmup_epochs * steps
+    warmup = warmup_steps(config, steps)
     peak = peak_learning_rate(config, replicas)
     return keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=peak / 100, warmup_target=peak,
@@ -109,36 +121,86 @@ def train(config: TrainConfig, *, resume: bool = False, overwrite: bool = False,
     folder that holds one unless `overwrite` is given.
     """
     run_dir = Path(config.out)
+    check_out(run_dir, config.data)
     with locked(run_dir):
         if not resume:
             prepare_new_run(run_dir, overwrite)
         checkpoints = RunCheckpoints.for_run(run_dir, config.epochs, config.swa_epochs)
         if resume:
             checkpoints.read_state()
-        data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows,
-                                    ferplus=config.ferplus or None)
-        if config.label_weight < 1 and not data.has_votes:
-            raise DatasetError(f"a label weight of {config.label_weight} trains on the FER+ rater "
-                               f"votes, but none fit {data.source}: pass --ferplus with "
-                               f"fer2013new.csv (and image_rows.csv for image folders), or "
-                               f"--label-weight 1")
-        log.info("FER2013 from %s: %d train, %d PublicTest, %d PrivateTest",
-                 data.source, len(data.train), len(data.val), len(data.test))
-        checkpoints.check_data(data.content_hash(), data.source)
-        config.save(run_dir / "config.json")
-        if not fit(config, data, checkpoints, resume):
-            return TrainResult(run_dir, None, True, None)
+            if finished(config, checkpoints):
+                return already_finished(config, checkpoints)
+        try:
+            data = data or load_fer2013(config.data, skip_bad_rows=config.skip_bad_rows,
+                                        ferplus=config.ferplus or None)
+            if config.label_weight < 1 and not data.has_votes:
+                raise DatasetError(f"a label weight of {config.label_weight} trains on the FER+ "
+                                   f"rater votes, but none fit {data.source}: pass --ferplus with "
+                                   f"fer2013new.csv (and image_rows.csv for image folders), or "
+                                   f"--label-weight 1")
+            log.info("FER2013 from %s: %d train, %d PublicTest, %d PrivateTest",
+                     data.source, len(data.train), len(data.val), len(data.test))
+            checkpoints.check_data(data.content_hash(), data.source)
+            config.save(run_dir / "config.json")
+            interrupt = fit(config, data, checkpoints, resume)
+        except BaseException:
+            _forget_unstarted(run_dir, checkpoints, resume)
+            raise
+        if interrupt is not None:
+            _forget_unstarted(run_dir, checkpoints, resume)
+            return TrainResult(run_dir, None, True, None,
+                               terminated=isinstance(interrupt, Terminated))
         return finish(config, data, checkpoints)
 
 
-def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints, resume: bool) -> bool:
-    """Train from the last committed epoch to `config.epochs`; False if interrupted (Ctrl-C).
+def _forget_unstarted(run_dir: Path, checkpoints: RunCheckpoints, resume: bool) -> None:
+    """A new run that stopped before committing an epoch leaves the folder as it found it,
+    so the same --out can be used again without --overwrite."""
+    if resume or checkpoints.committed_epoch():
+        return
+    try:
+        delete_run(run_dir)
+    except (RunError, OSError) as exc:  # the error that got here matters more
+        log.debug("could not remove the unstarted run in %s: %s", run_dir, exc)
+
+
+def finished(config: TrainConfig, checkpoints: RunCheckpoints) -> bool:
+    """Whether a resumed run has nothing left to do: every epoch trained, its model shipped,
+    and the settings it was finished with unchanged (a new --swa-epochs chooses again)."""
+    run_dir = checkpoints.run_dir
+    if checkpoints.epochs_done < config.epochs or not (run_dir / MODEL_NAME).is_file():
+        return False
+    saved = TrainConfig.load(run_dir / "config.json")
+    return saved.replace(data=config.data, ferplus=config.ferplus, out=config.out) == config
+
+
+def already_finished(config: TrainConfig, checkpoints: RunCheckpoints) -> TrainResult:
+    run_dir = checkpoints.run_dir
+    log.info("%s is already finished (%d of %d epochs, model %s): nothing to do; "
+             "--epochs N (above %d) trains it further", run_dir, checkpoints.epochs_done,
+             config.epochs, run_dir / MODEL_NAME, checkpoints.epochs_done)
+    try:
+        report = json.loads((run_dir / "report.json").read_text())
+    except (OSError, ValueError):
+        report = None
+    return TrainResult(run_dir, run_dir / MODEL_NAME, False, report)
+
+
+def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints,
+        resume: bool) -> KeyboardInterrupt | None:
+    """Train from the last committed epoch to `config.epochs`; the interrupt (Ctrl-C, or
+    Terminated for SIGTERM) if one stopped it, else None.
 
     An interruption keeps the last committed epoch as it is: a half-trained epoch is dropped.
+    A loss that is not finite stops the run with a RunError, with the same guarantee.
     """
     if checkpoints.epochs_done >= config.epochs:
-        return True
-    keras.utils.set_random_seed(config.seed + checkpoints.epochs_done)
+        return None
+    if config.warmup_epochs > config.epochs * MAX_WARMUP_SHARE:
+        log.warning("a %d-epoch warm-up is too long for a %d-epoch run: warming up for %g "
+                    "epochs instead (at most %d%% of the run)", config.warmup_epochs,
+                    config.epochs, config.epochs * MAX_WARMUP_SHARE, 100 * MAX_WARMUP_SHARE)
+    keras.utils.set_random_seed((config.seed + checkpoints.epochs_done) % 2 ** 32)
     strategy = make_strategy(config.strategy)
     replicas = strategy.num_replicas_in_sync
     batch = config.batch_size * replicas  # each replica keeps --batch-size examples
@@ -148,7 +210,7 @@ def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints, resume:
     val_ds = make_dataset(data.val, 512)
     with strategy.scope():
         if resume:
-            model = checkpoints.restore()
+            model = checkpoints.restore(optimizer=str(config.optimizer))
             # The schedule is rebuilt from the config, so a moved end re-fits the cosine.
             model.optimizer.learning_rate = learning_rate_schedule(config, steps, replicas)
             compile_model(model, config, model.optimizer)
@@ -158,22 +220,33 @@ def fit(config: TrainConfig, data: FER2013, checkpoints: RunCheckpoints, resume:
             model = new_model(config, steps, replicas)
     if replicas > 1:
         log.info("training on %d replicas: global batch %d", replicas, batch)
-    callbacks = [checkpoints, EpochProgress(steps, config.epochs)]
+    stop = StopRequests()
+    # The loss check comes first: a diverged epoch must fail before it is committed.
+    callbacks = [StopOnNonFiniteLoss(checkpoints.committed_epoch), stop, checkpoints,
+                 EpochProgress(steps, config.epochs)]
     if config.patience:
         callbacks.append(keras.callbacks.EarlyStopping("val_accuracy", patience=config.patience,
                                                        mode="max"))
     if config.ema:
         callbacks.insert(0, swap_ema_weights(resumed=resume))
     try:
-        model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps,
-                  initial_epoch=checkpoints.epochs_done, callbacks=callbacks,
-                  class_weight=class_weights(data, config.class_weight), shuffle=False,
-                  verbose=0)
-    except KeyboardInterrupt:
-        log.warning("interrupted: epoch %d is the last one saved in %s; continue with --resume",
-                    checkpoints.committed_epoch(), checkpoints.run_dir)
-        return False
-    return True
+        with stop.catching_signals():
+            model.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
+                      steps_per_epoch=steps, initial_epoch=checkpoints.epochs_done,
+                      callbacks=callbacks, class_weight=class_weights(data, config.class_weight),
+                      shuffle=False, verbose=0)
+            if stop.requested is not None:  # asked during the last epoch's end: stop here
+                raise stop.requested
+    except KeyboardInterrupt as interrupt:
+        kept = checkpoints.committed_epoch()
+        if kept or resume:
+            log.warning("interrupted: epoch %d is the last one saved in %s; continue with "
+                        "--resume", kept, checkpoints.run_dir)
+        else:
+            log.warning("interrupted before an epoch was saved: nothing kept in %s",
+                        checkpoints.run_dir)
+        return interrupt
+    return None
 
 
 def swap_ema_weights(resumed: bool) -> keras.callbacks.Callback:

@@ -1,10 +1,12 @@
 """What every output file shares: a checked target, a temporary file beside it that becomes
 the target only when the run ends well, and the rule that no output replaces an input.
 
-An output is written to a hidden temporary file (".tmp-NAME-XXXX.ext", see files.py) in the
-target's folder and renamed over the target in one step at the end, so a full disk, a crash
-or an error never leaves half a file under the name the user asked for, and an existing
-file keeps its old content until the new one is complete.
+An output is written to a hidden temporary file (".tmp-NAME-facial_emotion-PID-XXXX.ext",
+see files.py) in the target's folder and renamed over the target in one step at the end, so
+a full disk, a crash or an error never leaves half a file under the name the user asked for,
+and an existing file keeps its old content until the new one is complete. A symbolic link
+is followed and stays a link. What is not a regular file (/dev/null, /dev/stdout, a FIFO) is
+written in place: replacing it would turn a device into a file or strand a FIFO's reader.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ import os
 from pathlib import Path
 
 from ..errors import SourceError
-from ..files import atomic_write
+from ..files import atomic_write, writes_through
 
 
 def checked_target(path: str | os.PathLike) -> Path:
     """`path` if a file can be created there, else a SourceError that says why not."""
     path = Path(path)
+    if writes_through(path):
+        if not os.access(path, os.W_OK):
+            raise SourceError(f"cannot write {path}: it is not writable")
+        return path
     if path.is_dir():
         raise SourceError(f"cannot write {path}: it is a folder; expected a file name")
     folder = path.parent
@@ -44,11 +50,14 @@ class PendingFile:
     deletes it. Either may be called more than once; only the first counts.
 
     Errors in commit (a full disk when flushing to it, a folder made read-only) raise a
-    SourceError naming `path`, and the temporary file is gone.
+    SourceError naming `path`, and the temporary file is gone. `in_place`: `path` is a
+    stream or device (see files.writes_through) and `tmp` is `path` itself, which a discard
+    cannot take back.
     """
 
     def __init__(self, path: str | os.PathLike):
         self.path = checked_target(path)
+        self.in_place = writes_through(self.path)
         self._stack = contextlib.ExitStack()
         try:
             self.tmp: Path = self._stack.enter_context(atomic_write(self.path))

@@ -190,6 +190,8 @@ class VideoFileSink(_FileSink):
 
     def _finish(self) -> None:
         self.writer.release()
+        if self.pending.in_place:
+            return  # /dev/null or a FIFO: nothing to read back
         frames, last_ok = _read_back(self.pending.tmp, self.written)
         if frames != self.written or not last_ok:
             raise OSError(_disk_full_or(self.path, f"the video is unreadable after writing "

@@ -60,6 +60,11 @@ def make_case(case: str, tmp, fer_csv, fer_rows) -> tuple[list[str], list[str]]:
                 [str(good_csv), "label weight of 0.5", "--ferplus"])
     if case == "resume without a run":
         return ["--resume", *out], [str(tmp / "run"), "config.json", "without --resume"]
+    if case == "out is the root":
+        return ["--data", str(good_csv), "--out", "/"], ["--out /", "root of the filesystem"]
+    if case == "out inside the data":
+        return (["--data", str(tmp / "good"), "--out", str(tmp / "good" / "train" / "run")],
+                ["inside the dataset's folder", str(tmp / "good")])
     raise AssertionError(case)
 
 
@@ -74,6 +79,8 @@ def make_case(case: str, tmp, fer_csv, fer_rows) -> tuple[list[str], list[str]]:
     ("resume without checkpoints", True),
     ("resume without a run", False),
     ("label weight without votes", False),
+    ("out is the root", False),
+    ("out inside the data", False),
 ])
 def test_mistakes_print_one_line_and_exit_2(tmp_path, capsys, fer_csv, fer_rows, case,
                                             progress_first):
@@ -92,6 +99,12 @@ def test_mistakes_print_one_line_and_exit_2(tmp_path, capsys, fer_csv, fer_rows,
     for fragment in fragments:
         assert fragment in lines[-1]
     assert captured.out == ""
+    # A failed run leaves no lock, and no folder it made (the README's first command, with
+    # the data missing, left runs/mini_xception/.lock behind).
+    assert not (tmp_path / "run" / ".lock").exists()
+    if "--resume" not in argv:
+        assert not (tmp_path / "run").exists()
+        assert not (tmp_path / "good" / "train").exists()
 
 
 @pytest.mark.parametrize("argv, fragment", [
@@ -101,6 +114,8 @@ def test_mistakes_print_one_line_and_exit_2(tmp_path, capsys, fer_csv, fer_rows,
     pytest.param(["--epochs", "ten"], "ten", id="epochs not a number"),
     pytest.param(["--label-weight", "1.5"], "--label-weight", id="label weight above 1"),
     pytest.param(["--recall-floor", "1"], "--recall-floor", id="recall floor of 1"),
+    pytest.param(["--seed", "-1"], "--seed", id="negative seed"),
+    pytest.param(["--seed", str(2 ** 32)], "--seed", id="seed too large"),
 ])
 def test_bad_options_are_usage_errors(tmp_path, capsys, argv, fragment):
     with pytest.raises(SystemExit) as excinfo:
@@ -179,6 +194,9 @@ DAMAGE = {
     "a new run into a finished one": ({}, ["new run"], "", ["already holds a run",
                                                             "--resume", "--overwrite"]),
     "a folder in use": ({}, ["locked"], "", ["in use by process", "another --out"]),
+    "--overwrite over a file the run did not write": (
+        dict(foreign="checkpoints/resnet50_final.pt"), ["new run", "--overwrite"], "",
+        ["did not write (checkpoints/resnet50_final.pt)", "only a run's own files"]),
 }
 
 
@@ -194,9 +212,11 @@ def test_a_damaged_or_busy_run_folder_is_one_line(tmp_path, capsys, fer_csv, fer
     checkpoint = {"half": checkpoint_bytes[:len(checkpoint_bytes) // 2], "empty": b""}.get(
         damage.get("checkpoint"), checkpoint_bytes)
     write_run(run, data, checkpoint, state=damage.get("state"), config=damage.get("config"))
+    if "foreign" in damage:
+        (run / damage["foreign"]).write_bytes(b"someone else's weights")
     before = files_in(run)
     argv = (["--data", str(data), "--out", str(run)] if "new run" in extra
-            else ["--resume", "--out", str(run)])
+            else ["--resume", "--out", str(run)]) + [x for x in extra if x.startswith("--")]
 
     if "locked" in extra:
         with locked(run):
@@ -214,6 +234,45 @@ def test_a_damaged_or_busy_run_folder_is_one_line(tmp_path, capsys, fer_csv, fer
     for fragment in fragments:
         assert fragment in last, last
     assert files_in(run) == before  # nothing changed, nothing deleted
+    assert not (run / ".lock").exists() or "locked" in extra  # the other holder's
+
+
+@pytest.fixture(scope="module")
+def model_only_bytes(tmp_path_factory) -> bytes:
+    """A classifier saved without an optimizer, as the shipped model is: not a checkpoint."""
+    from facial_emotion.model import build_classifier, build_mini_xception, save_atomically
+
+    path = tmp_path_factory.mktemp("model_only") / "epoch_001.keras"
+    save_atomically(build_classifier(build_mini_xception(l2=0)), path)
+    return path.read_bytes()
+
+
+# (the checkpoint: with SGD state or none; what config.json says; fragments of the line)
+@pytest.mark.parametrize("checkpoint, optimizer, fragments", [
+    ("model only", "sgd", ["holds no optimizer state", "--overwrite"]),
+    ("sgd", "adam", ["trained with optimizer 'sgd'", "says 'adam'", "put 'sgd' back"]),
+], ids=["no optimizer state", "optimizer switched in config.json"])
+def test_a_checkpoint_that_cannot_resume_the_run_is_one_line(
+        tmp_path, capsys, fer_csv, fer_rows, checkpoint_bytes, model_only_bytes, checkpoint,
+        optimizer, fragments):
+    data = fer_csv(tmp_path / "fer2013.csv", fer_rows({"Training": 14, "PublicTest": 7,
+                                                       "PrivateTest": 7}))
+    run = tmp_path / "run"
+    write_run(run, data, model_only_bytes if checkpoint == "model only" else checkpoint_bytes,
+              config=config_text(data=str(data), out=str(run), batch_size=8,
+                                 optimizer=optimizer))
+    before = files_in(run)
+    before.pop(run / "config.json")
+
+    rc = main(["--resume", "--out", str(run)])
+
+    line = one_error_line(rc, capsys.readouterr())
+    assert line.startswith(f"{PREFIX} {run / 'checkpoints' / 'epoch_001.keras'}")
+    for fragment in fragments:
+        assert fragment in line, line
+    after = files_in(run)
+    after.pop(run / "config.json")
+    assert after == before
 
 
 # --- full and read-only filesystems ---------------------------------------------------------
@@ -271,7 +330,7 @@ def test_evaluate_into_a_full_or_read_only_folder(tmp_path, capsys, fer_csv, fer
 
     line = one_error_line(rc, capsys.readouterr())
     assert line == f"{PREFIX} {out / named if named else out}: {cause}"
-    assert sorted(p.name for p in out.iterdir()) == ([] if read_only else [".lock"])
+    assert sorted(p.name for p in out.iterdir()) == []
 
 
 def test_training_into_a_read_only_folder(tmp_path, capsys, fer_csv, fer_rows, tmpfs):
@@ -296,5 +355,5 @@ def test_training_onto_a_full_disk_keeps_no_half_checkpoint(tmp_path, capsys, fe
 
     line = one_error_line(rc, capsys.readouterr())
     assert line == f"{PREFIX} {out / 'checkpoints' / 'epoch_001.keras'}: No space left on device"
-    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
-        ".lock", "checkpoints", "config.json"]  # no state.json: nothing claims an epoch
+    # No epoch was committed, so the run leaves the folder as it found it.
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == []

@@ -211,6 +211,51 @@ def test_a_damaged_cache_is_rebuilt(tmp_path, fer_csv, fer_rows, caplog, damage,
         np.testing.assert_array_equal(arrays["train_labels"], good.train.labels)
 
 
+SMALL_LIMIT = 64 << 10  # the member limit in these tests, for a bomb that is quick to make
+
+
+def inflating_npz(npz) -> None:
+    """Replace the cache by an npz whose train images inflate past the limit (1 KB on disk),
+    with a matching stored hash: only the size check stands in the way."""
+    import hashlib
+    import zipfile
+
+    with zipfile.ZipFile(npz, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("train_images.npy", b"\0" * (16 * SMALL_LIMIT))
+    hash_path(npz).write_text(f"{hashlib.sha256(npz.read_bytes()).hexdigest()}  {npz.name}\n")
+
+
+def too_large_npz(npz) -> None:
+    npz.write_bytes(b"\0" * 2048)
+    hash_path(npz).write_text(f"{'0' * 64}  {npz.name}\n")
+
+
+@pytest.mark.parametrize("plant, says, max_bytes", [
+    pytest.param(inflating_npz, "train_images.npy to hold at most", None, id="inflating member"),
+    pytest.param(too_large_npz, "too large", 1024, id="file too large"),
+])
+def test_a_cache_too_large_is_not_inflated_but_rebuilt(tmp_path, fer_csv, fer_rows, caplog,
+                                                       monkeypatch, plant, says, max_bytes):
+    path = fer_csv(tmp_path / "fer2013.csv", fer_rows(COUNTS))
+    cache_dir = tmp_path / "cache"
+    good = load_fer2013(path, cache_dir=cache_dir)
+    [cache] = cache_files(cache_dir)
+    plant(cache)
+    monkeypatch.setattr(loader, "_CACHE_MEMBERS",
+                        {name: SMALL_LIMIT for name in loader._CACHE_MEMBERS})
+    if max_bytes is not None:
+        monkeypatch.setattr(loader, "_MAX_CACHE_BYTES", max_bytes)
+
+    def no_inflating(*args, **kwargs):
+        raise AssertionError("np.load read the planted cache")
+
+    with monkeypatch.context() as mp, caplog.at_level(logging.WARNING):
+        mp.setattr(loader.np, "load", no_inflating)
+        assert_same_data(load_fer2013(path, cache_dir=cache_dir), good)
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert str(cache) in warning and says in warning and "rebuilding" in warning
+
+
 def test_unwritable_cache_does_not_stop_loading(tmp_path, fer_csv, fer_rows):
     path = fer_csv(tmp_path / "fer2013.csv", fer_rows(COUNTS))
     blocker = tmp_path / "cache"

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from facial_emotion.errors import RunError
+from facial_emotion.files import temp_prefix
 from facial_emotion.training.checkpoints import LOG_FIELDS, RunCheckpoints
+from tests.processes import dead_pid
 
 HEADER = ",".join(LOG_FIELDS)
 
@@ -39,8 +41,10 @@ def test_read_state_loads_the_commit(tmp_path):
 
 def test_read_state_clears_uncommitted_files(tmp_path):
     checkpoints = make_run(tmp_path, files=(1, 2, 3))
-    (tmp_path / "checkpoints" / ".tmp-epoch_003-x.keras").write_bytes(b"")  # kill -9 in a save
-    (tmp_path / ".tmp-state-y.json").write_text("{")
+    killed = dead_pid()
+    (tmp_path / "checkpoints" / f"{temp_prefix('epoch_003', killed)}abcd1234.keras").write_bytes(
+        b"")  # kill -9 in a save
+    (tmp_path / f"{temp_prefix('state', killed)}abcd1234.json").write_text("{")
     checkpoints.read_state()
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == [
         "epoch_001.keras", "epoch_002.keras"]

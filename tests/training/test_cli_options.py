@@ -107,8 +107,8 @@ def test_a_resume_takes_the_runs_own_settings(tmp_path, argv, error):
     pytest.param(["--resume", "--overwrite"], "contradict", id="resume and overwrite"),
     pytest.param(["--evaluate", "m.keras", "--resume"], "--resume would have no effect",
                  id="evaluate and resume"),
-    pytest.param(["--evaluate", "m.keras", "--lr", "0.1", "--overwrite"],
-                 "--lr, --overwrite would have no effect", id="evaluate and training options"),
+    pytest.param(["--evaluate", "m.keras", "--lr", "0.1", "--resume"],
+                 "--lr, --resume would have no effect", id="evaluate and training options"),
     pytest.param(["--optimizer", "rmsprop"], "rmsprop", id="unknown optimizer"),
     pytest.param(["--lr", "0"], "--lr", id="zero learning rate"),
     pytest.param(["--momentum", "1"], "--momentum", id="momentum of 1"),
@@ -130,3 +130,21 @@ def test_evaluate_refuses_a_folder_that_holds_a_training_run(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "holds a training run" in err
     assert (run / "report.json").read_text() == "the run's own report"
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_evaluate_replaces_an_earlier_report_only_with_overwrite(tmp_path, capsys, overwrite):
+    out = tmp_path / "eval"
+    out.mkdir()
+    (out / "report.json").write_text("the earlier report")
+    argv = ["--evaluate", str(tmp_path / "m.keras"), "--data", str(tmp_path / "none"),
+            "--out", str(out)] + (["--overwrite"] if overwrite else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    if overwrite:  # past the check: the next mistake (no data there) is the one reported
+        assert "already holds an evaluation" not in err and "no FER2013 data" in err
+    else:
+        assert "already holds an evaluation (report.json)" in err and "--overwrite" in err
+    assert (out / "report.json").read_text() == "the earlier report"
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]  # and no .lock

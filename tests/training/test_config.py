@@ -25,6 +25,9 @@ from facial_emotion.training.config import Optimizer, TrainConfig
     ({"zoom": 1.5}, "zoom"),
     ({"rotation_deg": 200}, "rotation"),
     ({"label_smoothing": -0.1}, "label smoothing"),
+    ({"seed": -1}, "expected seed from 0 to 4294967295, got -1"),
+    ({"seed": 2 ** 32}, "expected seed from 0"),
+    ({"seed": 2 ** 32 - 1}, None),
 ])
 def test_checks(changes, error):
     if error is None:

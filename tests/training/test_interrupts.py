@@ -100,7 +100,7 @@ def test_ctrl_c_during_start_up_is_one_line(one_epoch_run, tmp_path, capsys, mon
     monkeypatch.setattr(trainer, "load_fer2013", load_fer2013)
     if resume:
         run_dir = one_epoch_run.copy(tmp_path / "run")
-        argv = ["--resume", "--out", str(run_dir)]
+        argv = ["--resume", "--epochs", "2", "--out", str(run_dir)]  # not finished: loads data
     else:
         run_dir = tmp_path / "run"
         argv = ["--data", str(one_epoch_run.data), "--out", str(run_dir)]
@@ -110,3 +110,55 @@ def test_ctrl_c_during_start_up_is_one_line(one_epoch_run, tmp_path, capsys, mon
 
     assert capsys.readouterr().err.splitlines() == ["train_emotion_classifier.py: interrupted"]
     assert snapshot(run_dir) == before
+
+
+def signal_mid_epoch(monkeypatch, signum):
+    """The signal arrives, as from the keyboard or `kill`, while batch 1 of epoch 2 ends."""
+    import os
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 1:
+            os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(EpochProgress, "on_train_batch_end", on_train_batch_end)
+
+
+# (the signal, what the stop line names, the exit code)
+@pytest.mark.parametrize("signum, name, code", [
+    (2, "Ctrl-C", 130),    # SIGINT
+    (15, "SIGTERM", 143),
+], ids=["Ctrl-C", "SIGTERM"])
+def test_a_signal_is_answered_at_once_and_the_step_finishes(one_epoch_run, tmp_path, capsys,
+                                                            monkeypatch, signum, name, code):
+    import signal
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    run_dir = one_epoch_run.copy(tmp_path / "run")
+    signal_mid_epoch(monkeypatch, signum)
+
+    assert main(["--resume", "--epochs", "2", "--out", str(run_dir)]) == code
+
+    lines = capsys.readouterr().err.splitlines()
+    assert "Traceback" not in "\n".join(lines)
+    [stopping] = [line for line in lines if "stopping after the current step" in line]
+    assert stopping.startswith(f"{name}: ") and "press Ctrl-C again to stop now" in stopping
+    assert lines[-1] == (f"interrupted: epoch 1 is the last one saved in {run_dir}; "
+                         f"continue with --resume")
+    assert read_state(run_dir)["epochs_done"] == 1
+    assert temp_files(run_dir) == []
+    assert {s: signal.getsignal(s) for s in handlers} == handlers  # put back
+
+
+def test_sigterm_during_start_up_is_one_line_and_exit_143(one_epoch_run, tmp_path, capsys,
+                                                          monkeypatch):
+    import facial_emotion.training.trainer as trainer
+    from facial_emotion.errors import Terminated
+
+    def load_fer2013(*args, **kwargs):
+        raise Terminated
+
+    monkeypatch.setattr(trainer, "load_fer2013", load_fer2013)
+    run_dir = tmp_path / "run"
+    assert main(["--data", str(one_epoch_run.data), "--out", str(run_dir)]) == 143
+    assert capsys.readouterr().err.splitlines() == ["train_emotion_classifier.py: terminated"]
+    assert not run_dir.exists()

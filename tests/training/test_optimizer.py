@@ -111,3 +111,23 @@ def test_sgd_adds_decay_times_weight_to_the_gradient_before_nesterov_momentum(da
             w[i] = w[i] + MOMENTUM * m[i] - lr * g
         for got, want in zip(model.trainable_weights, w):
             np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-8)
+
+
+# (--epochs, --warmup-epochs, steps per epoch, the warm-up in steps)
+@pytest.mark.parametrize("epochs, warmup, steps, warmup_steps", [
+    (150, 5, 224, 5 * 224),  # the recipe: exactly as before
+    (60, 5, 100, 500),
+    (20, 5, 100, 500),       # a quarter of the run: still whole
+    (8, 5, 100, 200),        # cut to a quarter of the run
+    (1, 5, 224, 56),         # --epochs 1, the smoke test: a quarter of its one epoch
+    (1, 0, 224, 0),
+])
+def test_the_warm_up_takes_at_most_a_quarter_of_the_run(epochs, warmup, steps, warmup_steps):
+    from facial_emotion.training.trainer import learning_rate_schedule
+
+    config = TrainConfig(epochs=epochs, warmup_epochs=warmup)
+    schedule = learning_rate_schedule(config, steps)
+    assert schedule.warmup_steps == warmup_steps
+    peak = peak_learning_rate(config)
+    assert float(schedule(warmup_steps)) == pytest.approx(peak, rel=1e-5)  # the peak is reached
+    assert float(schedule(epochs * steps)) == pytest.approx(0.0, abs=1e-6 * peak)  # and left

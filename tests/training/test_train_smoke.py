@@ -65,7 +65,8 @@ def test_resume_refuses_different_data(one_epoch_run, tmp_path, fer_csv, fer_row
     other = fer_csv(tmp_path / "other.csv", fer_rows(COUNTS, seed=1))
     before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
 
-    assert main(["--resume", "--data", str(other), "--out", str(run_dir)]) == 2
+    # --epochs 2: the run is not finished, so there is something to train on that data
+    assert main(["--resume", "--epochs", "2", "--data", str(other), "--out", str(run_dir)]) == 2
 
     last = capsys.readouterr().err.splitlines()[-1]
     assert str(other) in last and "different data" in last
@@ -199,3 +200,63 @@ def test_sgd_decay_is_back_on_every_weight_after_a_resume(one_epoch_run):
                                              for w in model.trainable_weights)
     assert len(model.losses) == len(model.trainable_weights)
     assert float(keras.ops.sum(model.losses)) == pytest.approx(expected, rel=1e-5)
+
+
+def snapshot(run_dir) -> dict[str, bytes]:
+    return {str(p.relative_to(run_dir)): p.read_bytes() for p in run_dir.rglob("*")
+            if p.is_file()}
+
+
+def test_resuming_a_finished_run_says_so_and_changes_nothing(one_epoch_run, tmp_path, capsys,
+                                                             monkeypatch):
+    import facial_emotion.training.trainer as trainer
+
+    run_dir = one_epoch_run.copy(tmp_path / "run")
+    before = snapshot(run_dir)
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a finished run loaded its data again")
+
+    monkeypatch.setattr(trainer, "load_fer2013", no_loading)
+    assert main(["--resume", "--out", str(run_dir)]) == 0
+
+    err = capsys.readouterr().err
+    assert "already finished (1 of 1 epochs" in err and "nothing to do" in err
+    assert "--epochs N" in err
+    assert snapshot(run_dir) == before  # no .lock either
+
+
+def test_a_diverging_new_run_stops_with_one_line_and_leaves_nothing(one_epoch_run, tmp_path,
+                                                                   capsys):
+    """A learning rate of 1e30 blows the weights past float32 at once (the weight decay
+    term squares them): the loss is infinite or NaN within the first epoch."""
+    out = tmp_path / "run"
+
+    rc = main(train_args(one_epoch_run.data, out, 2, "--lr", "1e30"))
+
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err
+    last = err.splitlines()[-1]
+    assert last.startswith("train_emotion_classifier.py: error: training diverged: the loss "
+                           "became ") and "in epoch 1" in last and "lower --lr" in last
+    assert "No epoch was saved and no model shipped" in last
+    assert not out.exists()  # no epoch committed: the folder is gone with its config
+
+
+def test_a_run_diverging_after_a_good_epoch_keeps_it_and_ships_nothing(one_epoch_run, tmp_path,
+                                                                      capsys):
+    run_dir = one_epoch_run.copy(tmp_path / "run")
+    config = json.loads((run_dir / "config.json").read_text())
+    (run_dir / "config.json").write_text(json.dumps({**config, "learning_rate": 1e30}))
+    before = snapshot(run_dir)
+
+    rc = main(["--resume", "--epochs", "2", "--out", str(run_dir)])
+
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert rc == 2 and "training diverged" in last and "in epoch 2" in last
+    assert "Epoch 1 is the last one saved; no model was shipped" in last
+    after = snapshot(run_dir)
+    for kept in (before, after):
+        kept.pop("config.json")  # now says 2 epochs, as asked
+    assert after == before  # epoch 1's checkpoint, state and model as they were
+    assert read_state(run_dir)["epochs_done"] == 1
