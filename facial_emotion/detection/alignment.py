@@ -33,7 +33,7 @@ FER_EYES = np.array([[14.58, 18.03], [32.28, 18.03]], dtype=np.float64)
 _MAX_WARP_SHRINK = 0.75
 
 
-def crop_faces(gray: np.ndarray, boxes: np.ndarray, landmarks: np.ndarray | None = None,
+def crop_faces(gray: np.ndarray, boxes: np.ndarray, landmarks: np.ndarray | None = None, *,
                size: int = IMAGE_SIZE) -> np.ndarray:
     """uint8 (N, size, size, 1) face crops of a gray frame.
 

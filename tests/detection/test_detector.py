@@ -38,7 +38,7 @@ def random_crops(n: int, seed: int = 0) -> np.ndarray:
     ((37, 1001), [[900, 0, 101, 37]], 48),
 ])
 def test_crop_faces_shapes(gray_shape, boxes, size):
-    crops = crop_faces(random_frame(gray_shape), as_boxes(boxes), size)
+    crops = crop_faces(random_frame(gray_shape), as_boxes(boxes), size=size)
     assert crops.shape == (len(boxes), size, size, 1)
     assert crops.dtype == np.uint8
 
