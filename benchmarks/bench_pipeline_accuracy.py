@@ -102,6 +102,9 @@ def main(argv=None) -> int:
                 frame, centre, half = scene(gray, size, width, height, roll, seed=n)
                 for name, detector in detectors.items():
                     start = time.perf_counter()
+                    # Unrelated photos: forget the last one, or its face (always in the same
+                    # place) would be matched and its probabilities smoothed into this one.
+                    detector.reset()
                     face = nearest(detector.detect(frame), centre, half)
                     seconds[name] += time.perf_counter() - start
                     if face is None:
