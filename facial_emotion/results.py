@@ -11,6 +11,10 @@ import numpy as np
 
 from .labels import EMOTIONS
 
+# The landmarks a face finder may give (MTCNN's five), in this order; left and right as seen
+# in the image, so "left_eye" is the person's right eye.
+LANDMARKS: tuple[str, ...] = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
+
 
 @dataclass(frozen=True)
 class Face:
@@ -18,12 +22,15 @@ class Face:
 
     box: (x, y, w, h) in pixels of the full frame. probabilities: float32 (classes,), summing
     to 1, in `class_names` order. track_id: stable across frames when tracking is on, else None.
+    landmarks: float32 (5, 2) (x, y) in pixels of the full frame, in `LANDMARKS` order, when
+    the face finder gives them (MTCNN does, the Haar cascade does not), else None.
     """
 
     box: tuple[int, int, int, int]
     probabilities: np.ndarray
     track_id: int | None = None
     class_names: tuple[str, ...] = EMOTIONS
+    landmarks: np.ndarray | None = None
 
     def __post_init__(self):
         if len(self.box) != 4 or self.box[2] <= 0 or self.box[3] <= 0:
@@ -35,6 +42,13 @@ class Face:
             raise ValueError(f"expected {len(self.class_names)} probabilities, got shape {probs.shape}")
         probs.setflags(write=False)
         object.__setattr__(self, "probabilities", probs)
+        if self.landmarks is not None:
+            marks = np.array(self.landmarks, dtype=np.float32)
+            if marks.shape != (len(LANDMARKS), 2):
+                raise ValueError(f"expected landmarks of shape ({len(LANDMARKS)}, 2) or None, "
+                                 f"got shape {marks.shape}")
+            marks.setflags(write=False)
+            object.__setattr__(self, "landmarks", marks)
 
     @property
     def label(self) -> str:

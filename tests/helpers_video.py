@@ -21,8 +21,10 @@ from facial_emotion.labels import EMOTIONS
 from facial_emotion.video import VideoInfo
 
 FOURCC = {".mp4": "mp4v", ".avi": "MJPG"}
+LANDMARK_COLUMNS = ["left_eye_x", "left_eye_y", "right_eye_x", "right_eye_y", "nose_x",
+                    "nose_y", "mouth_left_x", "mouth_left_y", "mouth_right_x", "mouth_right_y"]
 CSV_COLUMNS = ["frame", "time_s", "face_id", "x", "y", "w", "h", "angry", "disgust", "fear",
-               "happy", "sad", "surprise", "neutral", "emotion"]
+               "happy", "sad", "surprise", "neutral", "emotion", *LANDMARK_COLUMNS]
 HAS_LITERT = importlib.util.find_spec("ai_edge_litert") is not None
 
 
@@ -152,7 +154,8 @@ def as_boxes(boxes) -> np.ndarray:
 
 
 class ScriptedFinder:
-    """Stands in for HaarFaceFinder: call n of `find` returns script[n] as int32 (N, 4) boxes.
+    """Stands in for HaarFaceFinder: call n of `find` returns script[n] as int32 (N, 4) boxes
+    (and no landmarks).
 
     Past the end of the script it finds no faces. `interrupt_at`: the call that raises
     KeyboardInterrupt instead, as Ctrl-C would during detection.
@@ -165,16 +168,16 @@ class ScriptedFinder:
         self.kinds: list[str] = []              # "full" (find) or "near" (find_near), per call
         self.near: list[np.ndarray] = []        # the boxes each find_near call was given
 
-    def find(self, gray: np.ndarray) -> np.ndarray:
+    def find(self, gray: np.ndarray) -> tuple[np.ndarray, None]:
         self.kinds.append("full")
-        return self._scripted(gray)
+        return self._scripted(gray), None
 
-    def find_near(self, gray: np.ndarray, near: np.ndarray) -> np.ndarray:
+    def find_near(self, gray: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, None]:
         """The frame's scripted boxes, wherever it was asked to look: a script says what the
         cascade would find, and a region search finds the same faces near known ones."""
         self.kinds.append("near")
         self.near.append(np.asarray(near).copy())
-        return self._scripted(gray)
+        return self._scripted(gray), None
 
     def _scripted(self, gray: np.ndarray) -> np.ndarray:
         call = len(self.calls)

@@ -1,28 +1,31 @@
-"""Faces in frames: Haar face finding, batched emotion classification, tracking.
+"""Faces in frames: face finding (Haar cascade or MTCNN), crops framed like FER2013, batched
+emotion classification, tracking.
 
-The classifier (and so EmotionDetector) loads TensorFlow or LiteRT; it is imported on first
-use, so face finding, boxes and tracking can be used, and the CLI can read the defaults
-(`detect_width_for`), without that cost.
+The classifier (and so EmotionDetector) loads TensorFlow or LiteRT, and MtcnnFaceFinder
+TensorFlow; they are imported on first use, so Haar face finding, crops, boxes and tracking
+can be used, and the CLI can read the defaults (`detect_width_for`), without that cost.
 """
 
 from importlib import import_module
 
-from ..results import Face
+from ..results import LANDMARKS, Face
+from .alignment import FER_EYES, align_face, crop_faces
 from .boxes import clip_boxes, iou_matrix, merge_duplicates
-from .face_finder import (IMAGE_DETECT_WIDTH, VIDEO_DETECT_WIDTH, HaarFaceFinder,
+from .face_finder import (FACE_FINDERS, IMAGE_DETECT_WIDTH, VIDEO_DETECT_WIDTH, HaarFaceFinder,
                           detect_width_for)
 from .tracker import FaceTracker
 
 _LAZY = {
     "EmotionClassifier": ".classifier",
-    "crop_faces": ".classifier",
+    "MtcnnFaceFinder": ".mtcnn_finder",
     "EmotionDetector": ".detector",
     "DEFAULT_FULL_SCAN_EVERY": ".detector",
 }
 
-__all__ = ["DEFAULT_FULL_SCAN_EVERY", "IMAGE_DETECT_WIDTH", "VIDEO_DETECT_WIDTH",
-           "EmotionClassifier", "EmotionDetector", "Face", "FaceTracker", "HaarFaceFinder",
-           "clip_boxes", "crop_faces", "detect_width_for", "iou_matrix", "merge_duplicates"]
+__all__ = ["DEFAULT_FULL_SCAN_EVERY", "FACE_FINDERS", "FER_EYES", "IMAGE_DETECT_WIDTH",
+           "LANDMARKS", "VIDEO_DETECT_WIDTH", "EmotionClassifier", "EmotionDetector", "Face",
+           "FaceTracker", "HaarFaceFinder", "MtcnnFaceFinder", "align_face", "clip_boxes",
+           "crop_faces", "detect_width_for", "iou_matrix", "merge_duplicates"]
 
 
 def __getattr__(name):

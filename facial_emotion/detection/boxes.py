@@ -51,7 +51,15 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def merge_duplicates(boxes: np.ndarray, iou_threshold: float = DUPLICATE_IOU,
                      inside_fraction: float = INSIDE_FRACTION) -> np.ndarray:
-    """One box per face: the rows of `boxes` that no bigger box absorbs, in their input order.
+    """One box per face: the rows of `boxes` that no bigger box absorbs, in their input order
+    (`one_per_face` says which)."""
+    array = np.asarray(boxes)
+    return array[one_per_face(array, iou_threshold, inside_fraction)]
+
+
+def one_per_face(boxes: np.ndarray, iou_threshold: float = DUPLICATE_IOU,
+                 inside_fraction: float = INSIDE_FRACTION) -> np.ndarray:
+    """The indices, ascending, of the rows of `boxes` that no bigger box absorbs.
 
     Going from the biggest box down, a box is dropped when it overlaps a kept box by more than
     `iou_threshold` (the same face found twice), or when more than `inside_fraction` of its own
@@ -66,7 +74,7 @@ def merge_duplicates(boxes: np.ndarray, iou_threshold: float = DUPLICATE_IOU,
         raise ValueError(f"expected inside_fraction in (0, 1], got {inside_fraction}")
     array = np.asarray(boxes)
     if len(array) < 2:
-        return array.copy()
+        return np.arange(len(array))
     size = areas(array)
     inter = intersection_matrix(array, array)
     union = size[:, None] + size[None, :] - inter
@@ -80,7 +88,7 @@ def merge_duplicates(boxes: np.ndarray, iou_threshold: float = DUPLICATE_IOU,
             continue
         if not any(iou[i, k] > iou_threshold or inside[i, k] > inside_fraction for k in kept):
             kept.append(int(i))
-    return array[np.sort(np.asarray(kept, dtype=np.intp))]
+    return np.sort(np.asarray(kept, dtype=np.intp))
 
 
 def clip_boxes(boxes: np.ndarray, width: int, height: int) -> np.ndarray:

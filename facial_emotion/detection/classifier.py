@@ -15,7 +15,6 @@ import logging
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from ..cache import default_cache_dir, read_cached, write_cached
@@ -26,15 +25,6 @@ from ..model.litert import (MAX_FLATBUFFER_BYTES, LiteRTRunner, convert_to_liter
                             litert_available)
 
 log = logging.getLogger(__name__)
-
-
-def crop_faces(gray: np.ndarray, boxes: np.ndarray, size: int = IMAGE_SIZE) -> np.ndarray:
-    """uint8 (N, size, size, 1) crops of `boxes` (already clipped to the frame), resized."""
-    crops = np.empty((len(boxes), size, size, 1), dtype=np.uint8)
-    for i, (x, y, w, h) in enumerate(boxes):
-        crops[i, :, :, 0] = cv2.resize(gray[y:y + h, x:x + w], (size, size),
-                                       interpolation=cv2.INTER_AREA)
-    return crops
 
 
 # Part of the cache key: change it when the conversion changes, so old caches are not used.

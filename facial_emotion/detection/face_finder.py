@@ -1,6 +1,11 @@
-"""Face boxes from OpenCV's Haar cascade, found at a reduced width and scaled back; over the
-whole frame, or only near faces already known (much cheaper, for the frames of a video in
-between two full scans).
+"""Face finders, and the one that needs nothing more than OpenCV: face boxes from its Haar
+cascade, found at a reduced width and scaled back; over the whole frame, or only near faces
+already known (much cheaper, for the frames of a video in between two full scans).
+
+Every finder (`FACE_FINDERS`; MTCNN's is in mtcnn_finder.py) has the same two methods:
+`find(gray)` and `find_near(gray, near_boxes)`, each returning int32 (N, 4) boxes (x, y, w, h)
+in the frame's pixels and float32 (N, 5, 2) landmarks (results.LANDMARKS), or None for a
+finder without them. How a face is cropped from these is alignment.py's business.
 
 The width faces are found at is the main speed/recall trade-off, and it differs between a
 video and a still: `detect_width_for` holds both defaults, for the library and the CLI alike.
@@ -17,6 +22,8 @@ import numpy as np
 from ..errors import ModelError
 from .boxes import clip_boxes, grow_boxes, merge_duplicates
 
+# The face finders, by the name EmotionDetector(detector=...) and --detector take.
+FACE_FINDERS = ("haar", "mtcnn")
 DEFAULT_CASCADE = "haarcascade_frontalface_default.xml"
 LOCAL_CASCADES = Path(__file__).resolve().parents[2] / "haarcascade_files"
 
@@ -115,15 +122,16 @@ class HaarFaceFinder:
             return self.detect_width / width
         return 1.0
 
-    def find(self, gray: np.ndarray) -> np.ndarray:
-        """int32 (N, 4) boxes (x, y, w, h) in `gray`'s pixels, clipped, one per face."""
+    def find(self, gray: np.ndarray) -> tuple[np.ndarray, None]:
+        """int32 (N, 4) boxes (x, y, w, h) in `gray`'s pixels, clipped, one per face; and
+        None: the cascade gives no landmarks."""
         height, width = gray.shape[:2]
         scale = self.scale(width)
         small = _shrink(gray, scale)
         boxes = self._detect(small, self.min_size * scale, None)
-        return self._to_frame(boxes, scale, width, height)
+        return self._to_frame(boxes, scale, width, height), None
 
-    def find_near(self, gray: np.ndarray, near: np.ndarray) -> np.ndarray:
+    def find_near(self, gray: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, None]:
         """Like `find`, but only near the (x, y, w, h) boxes `near`, for faces of about their
         size: a few times cheaper than a full scan, and blind to faces elsewhere."""
         height, width = gray.shape[:2]
@@ -144,7 +152,7 @@ class HaarFaceFinder:
                 if len(boxes):
                     found.extend(boxes / scale + np.array([x, y, 0, 0]))
                     break
-        return self._to_frame(np.asarray(found).reshape(-1, 4), 1.0, width, height)
+        return self._to_frame(np.asarray(found).reshape(-1, 4), 1.0, width, height), None
 
     def _detect(self, small: np.ndarray, min_side: float, max_side: float | None) -> np.ndarray:
         low = max(1, round(min_side))

@@ -108,7 +108,8 @@ class FaceTracker:
             if track is not None and track.track_id is None and track.hits >= self.confirm_hits:
                 track.track_id, self._next_id = self._next_id, self._next_id + 1
         self._tracks = [t for t in self._tracks if self._alive(t)]
-        return [Face(face.box, track.probabilities, track.track_id, face.class_names)
+        return [Face(face.box, track.probabilities, track.track_id, face.class_names,
+                     face.landmarks)
                 for face, track in zip(faces, assigned)
                 if track is not None and track.track_id is not None]
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import SourceError
 from ..frames import to_bgr
-from ..results import Face, FrameResult
+from ..results import LANDMARKS, Face, FrameResult
 from ..runtime import native_stderr_hidden
 from .keys import Request
 from .outputs import PendingFile, checked_target, write_error
@@ -240,19 +240,28 @@ RECORD_DIGITS = 5  # probabilities in records are rounded to this many decimals
 TIME_DIGITS = 4
 
 
+LANDMARK_DIGITS = 1  # landmark pixel coordinates are rounded to this many decimals
+LANDMARK_COLUMNS = [f"{name}_{axis}" for name in LANDMARKS for axis in "xy"]
+
+
 def face_record(face: Face, index: int, time_s: float) -> dict:
     """The export record of one face in one frame: frame, time_s, face_id, x, y, w, h, one
-    probability per class (rounded to RECORD_DIGITS), and the top emotion."""
+    probability per class (rounded to RECORD_DIGITS), the top emotion, and the landmarks
+    (left_eye_x, left_eye_y, ..., mouth_right_y in frame pixels; None when the face finder
+    gives none: an empty CSV cell, a JSON null)."""
     x, y, w, h = face.box
+    marks = ([None] * len(LANDMARK_COLUMNS) if face.landmarks is None
+             else [round(float(v), LANDMARK_DIGITS) for v in face.landmarks.ravel()])
     return {"frame": index, "time_s": round(time_s, TIME_DIGITS), "face_id": face.track_id,
             "x": x, "y": y, "w": w, "h": h,
             **{name: round(float(p), RECORD_DIGITS)
                for name, p in zip(face.class_names, face.probabilities)},
-            "emotion": face.label}
+            "emotion": face.label, **dict(zip(LANDMARK_COLUMNS, marks))}
 
 
 def record_columns(class_names: tuple[str, ...]) -> list[str]:
-    return ["frame", "time_s", "face_id", "x", "y", "w", "h", *class_names, "emotion"]
+    return ["frame", "time_s", "face_id", "x", "y", "w", "h", *class_names, "emotion",
+            *LANDMARK_COLUMNS]
 
 
 class _TextSink(_FileSink):
@@ -287,7 +296,8 @@ class _TextSink(_FileSink):
 
 class CsvSink(_TextSink):
     """One row per face per frame: frame, time_s, face_id, x, y, w, h, one column per
-    emotion, emotion. An untracked face has an empty face_id."""
+    emotion, emotion, the landmarks' x and y. An untracked face has an empty face_id, a face
+    without landmarks empty landmark cells."""
 
     def __init__(self, path: str | os.PathLike, class_names: tuple[str, ...]):
         super().__init__(path)

@@ -151,10 +151,10 @@ def normalized(requirement: str) -> str:
     return re.sub(r"\s+", "", requirement).replace("'", '"')
 
 
-def test_requirements_txt_is_the_dependencies_plus_the_test_and_bench_extras():
+def test_requirements_txt_is_the_dependencies_plus_the_test_bench_and_mtcnn_extras():
     project = pyproject()["project"]
     runtime = {normalized(r) for r in project["dependencies"]}
-    extras = {normalized(r) for name in ("test", "bench")
+    extras = {normalized(r) for name in ("test", "bench", "mtcnn")
               for r in project["optional-dependencies"][name]}
     assert requirement_lines(ROOT / "requirements.txt") == runtime | extras
 

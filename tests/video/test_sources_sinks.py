@@ -15,7 +15,8 @@ from facial_emotion.labels import EMOTIONS
 from facial_emotion.results import Face, FrameResult
 from facial_emotion.video import (CsvSink, FrameSource, ImageFileSink, JsonlSink, Sink,
                                   TimelineSink, VideoFileSink, VideoInfo, face_record)
-from tests.helpers_video import CSV_COLUMNS, SINK_INFO as INFO, SINKS, read_video, synthetic_frames
+from tests.helpers_video import (CSV_COLUMNS, LANDMARK_COLUMNS, SINK_INFO as INFO, SINKS,
+                                 read_video, synthetic_frames)
 
 
 # --- FrameSource ----------------------------------------------------------------------------
@@ -282,23 +283,30 @@ def probabilities(top: int) -> np.ndarray:
     return p
 
 
+# A face finder's landmarks (MTCNN's five), in frame pixels.
+MARKS = [[18.04, 30.0], [33.96, 30.5], [26, 38], [20.25, 47.0], [32.75, 47.5]]
+NO_MARKS = dict.fromkeys(LANDMARK_COLUMNS)
 FRAMES = [
     # index, time_s, faces
     (0, 0.0, [Face((10, 20, 30, 40), probabilities(3), 1),
               Face((90, 20, 30, 40), probabilities(4), 2)]),
     (1, 0.1, []),
-    (2, 0.2, [Face((12, 20, 30, 40), probabilities(3), 1)]),
+    (2, 0.2, [Face((12, 20, 30, 40), probabilities(3), 1, landmarks=MARKS)]),
     (3, 1 / 3, [Face((0, 0, 5, 5), np.array([0.123456789, 0, 0, 0, 0, 0, 0.876543211]), None)]),
 ]
 EXPECTED_RECORDS = [
     {"frame": 0, "time_s": 0.0, "face_id": 1, "x": 10, "y": 20, "w": 30, "h": 40,
-     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05])), "emotion": "happy"},
+     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05])), "emotion": "happy",
+     **NO_MARKS},
     {"frame": 0, "time_s": 0.0, "face_id": 2, "x": 90, "y": 20, "w": 30, "h": 40,
-     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.05, 0.7, 0.05, 0.05])), "emotion": "sad"},
+     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.05, 0.7, 0.05, 0.05])), "emotion": "sad",
+     **NO_MARKS},
     {"frame": 2, "time_s": 0.2, "face_id": 1, "x": 12, "y": 20, "w": 30, "h": 40,
-     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05])), "emotion": "happy"},
+     **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05])), "emotion": "happy",
+     **dict(zip(LANDMARK_COLUMNS, [18.0, 30.0, 34.0, 30.5, 26.0, 38.0, 20.2, 47.0, 32.8, 47.5]))},
     {"frame": 3, "time_s": 0.3333, "face_id": None, "x": 0, "y": 0, "w": 5, "h": 5,
-     **dict(zip(EMOTIONS, [0.12346, 0.0, 0.0, 0.0, 0.0, 0.0, 0.87654])), "emotion": "neutral"},
+     **dict(zip(EMOTIONS, [0.12346, 0.0, 0.0, 0.0, 0.0, 0.0, 0.87654])), "emotion": "neutral",
+     **NO_MARKS},
 ]
 
 
@@ -313,7 +321,8 @@ def test_face_record():
 
 
 def parse_csv_row(row: dict) -> dict:
-    """Back to the types the records had: ints, floats, None for an empty face_id."""
+    """Back to the types the records had: ints, floats, None for an empty face_id or
+    landmark."""
     ints = ("frame", "face_id", "x", "y", "w", "h")
     return {key: (None if value == "" else int(value) if key in ints
                   else value if key == "emotion" else float(value))
