@@ -93,6 +93,26 @@ def sigterm_as_interrupt() -> Iterator[_Sigterm]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def interrupt_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C that comes while the block runs and raise it, as KeyboardInterrupt, when
+    the block ends. Native libraries loading (TensorFlow, LiteRT) turn an interrupt into an
+    ImportError, which their own optional imports may swallow and go on: the Ctrl-C would
+    then be lost. Where SIGINT is ignored (a background job), it stays ignored."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
 def one_line_errors(default_prog: str):
     """Decorate main(argv, prog): our errors, a ValueError from the library, an OS error (full
     disk, read-only folder), Ctrl-C and SIGTERM each become one line on stderr, headed by the

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 from ..errors import ModelError, SourceError
-from .common import (EXIT_INTERRUPTED, EXIT_TERMINATED, ArgumentParser, fraction, non_negative,
-                     one_line_errors, positive, setup_logging, sigterm_as_interrupt)
+from .common import (EXIT_INTERRUPTED, EXIT_TERMINATED, ArgumentParser, fraction,
+                     interrupt_deferred, non_negative, one_line_errors, positive, setup_logging,
+                     sigterm_as_interrupt)
 
 PROG = "real_time_video.py"
 log = logging.getLogger(__name__)
@@ -258,24 +259,25 @@ def main(argv=None, prog: str = PROG) -> int:
         # Opened before TensorFlow loads, so an unreadable file or a missing camera is
         # reported at once.
         source = stack.enter_context(FrameSource(args.source))
-        configure_tensorflow(quiet=not args.verbose)
-        from ..annotators import (BoxAnnotator, FpsAnnotator, LabelAnnotator,
-                                  ProbabilityBarsAnnotator)
-        from ..detection import EmotionDetector, detect_width_for
-        from ..model import DEFAULT_MODEL
+        with interrupt_deferred():  # TensorFlow and LiteRT load here
+            configure_tensorflow(quiet=not args.verbose)
+            from ..annotators import (BoxAnnotator, FpsAnnotator, LabelAnnotator,
+                                      ProbabilityBarsAnnotator)
+            from ..detection import EmotionDetector, detect_width_for
+            from ..model import DEFAULT_MODEL
 
-        if args.model is None:
-            check_paths(args, DEFAULT_MODEL)
-        # The panel first, so boxes and labels are drawn over it where they meet.
-        annotators = [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(),
-                      FpsAnnotator()]
-        still = source.info.is_image
-        detector = EmotionDetector(
-            args.model, args.cascade, detector=args.detector, still=still,
-            track=not args.no_track,
-            detect_width=detect_width_for(still, args.detect_width),
-            min_neighbors=args.min_neighbors, smoothing=args.smoothing,
-            full_scan_every=args.full_scan_every, flip=not args.no_flip)
+            if args.model is None:
+                check_paths(args, DEFAULT_MODEL)
+            # The panel first, so boxes and labels are drawn over it where they meet.
+            annotators = [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(),
+                          FpsAnnotator()]
+            still = source.info.is_image
+            detector = EmotionDetector(
+                args.model, args.cascade, detector=args.detector, still=still,
+                track=not args.no_track,
+                detect_width=detect_width_for(still, args.detect_width),
+                min_neighbors=args.min_neighbors, smoothing=args.smoothing,
+                full_scan_every=args.full_scan_every, flip=not args.no_flip)
         sinks = make_sinks(args, source, detector.class_names, stack)
         info = source.info
         progress = (args.no_display and not info.live and not info.is_image

@@ -38,3 +38,24 @@ def test_one_line_errors(capsys, make_error, prog, code, line):
 def test_an_import_error_of_its_own_is_not_taken_for_ctrl_c():
     with pytest.raises(ImportError):
         failing(lambda: ImportError("no module named x"))([])
+
+
+def test_a_ctrl_c_while_libraries_load_is_raised_when_they_are_loaded():
+    """A native library may turn Ctrl-C into an ImportError that an optional import swallows;
+    held until the block ends, the Ctrl-C cannot be lost."""
+    import os
+    import signal
+
+    from facial_emotion.cli.common import interrupt_deferred
+
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with interrupt_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            try:  # what a library's optional import does with an interrupted native init
+                raise ImportError("initialization failed")
+            except ImportError:
+                steps.append("went on")
+            steps.append("block finished")
+    assert steps == ["went on", "block finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
