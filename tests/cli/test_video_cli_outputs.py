@@ -11,6 +11,7 @@ import io
 import json
 import os
 import signal
+import shutil
 import stat
 from pathlib import Path
 
@@ -73,8 +74,16 @@ def test_a_csv_onto_a_symbolic_link_keeps_the_link(video_cli_env, scripted_faces
 # (what --cascade is given as, or None for the default)
 @pytest.mark.parametrize("cascade", [None, DEFAULT_CASCADE, "path"],
                          ids=["default", "by name", "by path"])
-def test_the_cascade_is_protected_however_it_was_named(video_cli_env, clip, capsys, cascade):
+def test_the_cascade_is_protected_however_it_was_named(video_cli_env, clip, capsys, tmp_path,
+                                                       monkeypatch, cascade):
+    # OpenCV's cascades are looked up in a copy of their folder: if the protection ever
+    # failed, the test would overwrite that copy, never the installed file.
+    opencv_folder = tmp_path / "opencv-cascades"
+    opencv_folder.mkdir()
+    shutil.copy(Path(cv2.data.haarcascades) / DEFAULT_CASCADE, opencv_folder)
+    monkeypatch.setattr(cv2.data, "haarcascades", str(opencv_folder) + os.sep)
     path = resolve_cascade(cascade if cascade != "path" else None)
+    assert path.parent == opencv_folder
     before = path.read_bytes()
     given = [] if cascade is None else ["--cascade", str(path) if cascade == "path" else cascade]
     code = main(run_args(clip, video_cli_env, *given, "--summary", str(path)))
