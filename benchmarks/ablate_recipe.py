@@ -96,6 +96,9 @@ def main() -> None:
     from facial_emotion.data import load_fer2013
 
     data = load_fer2013(args.data)
+    if not data.has_votes:
+        raise SystemExit(f"{args.data}: no FER+ votes fit this data, and every recipe is scored "
+                         f"against them; see facial_emotion/data/ferplus/README.md")
     rows, results = [], {}
     for name in args.recipes:
         scores = results[name] = run_recipe(name, RECIPES[name], data, args.epochs, args.out)
