@@ -1,11 +1,12 @@
 """Where FER2013 has a face's eyes: the alignment template in facial_emotion/detection/alignment.py.
 
-    python benchmarks/fit_fer_template.py [--images 2000] [--upscale 4] [--seed 0]
+    python benchmarks/fit_fer_template.py [--detector yunet|mtcnn] [--images 2000] [--upscale 4]
+        [--seed 0]
 
-Runs MTCNN (facial_emotion's MtcnnFaceFinder, as --detector mtcnn does) on a random sample of FER2013 Training images (only
-Training_*.jpg files, so no test face shapes the crop), each upscaled `--upscale` times with
-bicubic interpolation (MTCNN misses most 48 px faces), keeps the most confident face per image
-when MTCNN finds one, maps its five landmarks back to 48x48 pixel coordinates (pixel centres
+Runs a face finder with landmarks (facial_emotion's YunetFaceFinder or MtcnnFaceFinder, as
+--detector does) on a random sample of FER2013 Training images (only Training_*.jpg files, so
+no test face shapes the crop), each upscaled `--upscale` times with bicubic interpolation
+(both miss most 48 px faces), keeps the biggest face per image when the finder finds one, maps its five landmarks back to 48x48 pixel coordinates (pixel centres
 at integers, as cv2.warpAffine takes them) and prints the medians, and the median distance
 between the eyes. Prints numbers only: no FER2013 pixels leave the data folder.
 """
@@ -37,23 +38,24 @@ def main(argv=None) -> int:
     p.add_argument("--images", type=int, default=2000)
     p.add_argument("--upscale", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--detector", choices=["yunet", "mtcnn"], default="yunet")
     args = p.parse_args(argv)
     configure_tensorflow()
-    from facial_emotion.detection.mtcnn_finder import MtcnnFaceFinder
+    from facial_emotion.detection.face_finder import make_finder
 
     files = sorted(args.data.glob("*/Training_*.jpg"))
     if not files:
         raise SystemExit(f"no Training_*.jpg files under {args.data}")
     random.Random(args.seed).shuffle(files)
     files = files[:args.images]
-    finder = MtcnnFaceFinder(detect_width=None, min_size=40)
+    finder = make_finder(args.detector, detect_width=None, min_size=40)
     k = args.upscale
     points = []
     for done, path in enumerate(files, 1):
         gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         boxes, landmarks = finder.find(cv2.resize(gray, None, fx=k, fy=k,
                                                   interpolation=cv2.INTER_CUBIC))
-        if len(boxes):  # the biggest face (the image is one face, MTCNN may add a part)
+        if len(boxes):  # the biggest face (the image is one face, a finder may add a part)
             best = np.argmax(boxes[:, 2] * boxes[:, 3])
             points.append((landmarks[best] + 0.5) / k - 0.5)  # to 48x48 pixel coordinates
         if done % 200 == 0:
@@ -63,8 +65,8 @@ def main(argv=None) -> int:
     median = np.median(points, axis=0)
     eye_distance = np.median(np.linalg.norm(points[:, 1] - points[:, 0], axis=1))
     roll = np.degrees(np.arctan2(points[:, 1, 1] - points[:, 0, 1], points[:, 1, 0] - points[:, 0, 0]))
-    print(f"{len(files)} FER2013 Training images upscaled {k}x; MTCNN found a face in {found} "
-          f"({100 * found / len(files):.1f}%)")
+    print(f"{len(files)} FER2013 Training images upscaled {k}x; {args.detector} found a face in "
+          f"{found} ({100 * found / len(files):.1f}%)")
     for name, (x, y) in zip(NAMES, median):
         print(f"{name:12s} median x {x:6.2f}  y {y:6.2f}")
     print(f"inter-eye distance median {eye_distance:.2f} px; eye-line roll median "

@@ -154,7 +154,7 @@ def as_boxes(boxes) -> np.ndarray:
 
 
 class ScriptedFinder:
-    """Stands in for HaarFaceFinder: call n of `find` returns script[n] as int32 (N, 4) boxes
+    """Stands in for a face finder: call n of `find` returns script[n] as int32 (N, 4) boxes
     (and no landmarks).
 
     Past the end of the script it finds no faces. `interrupt_at`: the call that raises
@@ -164,46 +164,47 @@ class ScriptedFinder:
     def __init__(self, script, interrupt_at: int | None = None):
         self.script = [as_boxes(boxes) for boxes in script]
         self.interrupt_at = interrupt_at
-        self.calls: list[tuple[int, ...]] = []  # the shape of each gray frame it was given
+        self.calls: list[tuple[int, ...]] = []  # the shape of each frame it was given
         self.kinds: list[str] = []              # "full" (find) or "near" (find_near), per call
         self.near: list[np.ndarray] = []        # the boxes each find_near call was given
 
-    def find(self, gray: np.ndarray) -> tuple[np.ndarray, None]:
-        self.kinds.append("full")
-        return self._scripted(gray), None
+    name = "scripted"
 
-    def find_near(self, gray: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, None]:
+    def find(self, image: np.ndarray) -> tuple[np.ndarray, None]:
+        self.kinds.append("full")
+        return self._scripted(image), None
+
+    def find_near(self, image: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, None]:
         """The frame's scripted boxes, wherever it was asked to look: a script says what the
         cascade would find, and a region search finds the same faces near known ones."""
         self.kinds.append("near")
         self.near.append(np.asarray(near).copy())
-        return self._scripted(gray), None
+        return self._scripted(image), None
 
-    def _scripted(self, gray: np.ndarray) -> np.ndarray:
+    def _scripted(self, image: np.ndarray) -> np.ndarray:
         call = len(self.calls)
-        self.calls.append(gray.shape)
+        self.calls.append(image.shape)
         if call == self.interrupt_at:
             raise KeyboardInterrupt
         return self.script[call].copy() if call < len(self.script) else as_boxes([])
 
 
 def scripted_finder_class(script, interrupt_at: int | None = None):
-    """A class to monkeypatch over HaarFaceFinder: same constructor, scripted `find`.
+    """A class to monkeypatch over the detector's `make_finder`: the same arguments, a
+    scripted finder.
 
-    `instances` records every finder made, with the keyword arguments it was given.
+    `instances` records every finder made, with the arguments it was given.
     """
-    class FakeHaarFaceFinder(ScriptedFinder):
+    class FakeFinder(ScriptedFinder):
         instances: list = []
 
-        def __init__(self, cascade=None, detect_width=320, scale_factor=1.1, min_neighbors=5,
-                     min_size=40):
+        def __init__(self, name, *, detect_width, min_size, cascade=None, min_neighbors=5):
             super().__init__(script, interrupt_at)
-            self.kwargs = dict(cascade=cascade, detect_width=detect_width,
-                               scale_factor=scale_factor, min_neighbors=min_neighbors,
-                               min_size=min_size)
-            FakeHaarFaceFinder.instances.append(self)
+            self.kwargs = dict(name=name, detect_width=detect_width, min_size=min_size,
+                               cascade=cascade, min_neighbors=min_neighbors)
+            FakeFinder.instances.append(self)
 
-    return FakeHaarFaceFinder
+    return FakeFinder
 
 
 # Two faces in a 160x120 video of 12 frames, drifting right 1 px a frame; frames 0 and 5 have

@@ -20,7 +20,7 @@ import numpy as np
 from ..frames import as_uint8, to_gray
 from ..results import Face
 from .alignment import crop_faces
-from .face_finder import FACE_FINDERS, HaarFaceFinder, detect_width_for
+from .face_finder import FACE_FINDERS, detect_width_for, make_finder
 from .tracker import FaceTracker
 
 # A frame costs about F/N + R + C: a full scan F (~12 ms at 320 px on the 2-core test
@@ -34,13 +34,16 @@ DEFAULT_FULL_SCAN_EVERY = 5
 
 
 class EmotionDetector:
-    """Finds faces (Haar cascade or MTCNN) and classifies all of them in one model call.
+    """Finds faces (YuNet, Haar cascade or MTCNN) and classifies all of them in one model call.
 
     model: a saved classifier (.keras); default the shipped models/emotion_mini_xception.keras.
-    cascade: a Haar cascade XML path or file name; default OpenCV's frontal-face cascade.
-    detector: the face finder, "haar" (OpenCV's cascade: fast) or "mtcnn" (needs the mtcnn
-        package: finds tilted and small faces and hardly any false ones, and gives landmarks,
-        so each face is cropped with its eyes levelled where FER2013 has them; slower).
+    cascade: a Haar cascade XML path or file name, for detector "haar"; default OpenCV's
+        frontal-face cascade.
+    detector: the face finder. "yunet" (the default: OpenCV's FaceDetectorYN with the YuNet
+        model shipped in the package; the fastest, finds tilted heads and few false faces,
+        and gives landmarks, so each face is cropped with its eyes levelled where FER2013 has
+        them), "haar" (the paper's Haar cascade: upright faces only, more false faces) or
+        "mtcnn" (needs the mtcnn package; landmarks too; several times slower).
     still: the frames are unrelated still images (an image source): every face is shown
         from the first frame on (no confirmation), every frame is scanned in full, and
         "auto" finds faces at full resolution up to 2048 px.
@@ -65,7 +68,7 @@ class EmotionDetector:
     """
 
     def __init__(self, model: str | os.PathLike | None = None,
-                 cascade: str | os.PathLike | None = None, *, detector: str = "haar",
+                 cascade: str | os.PathLike | None = None, *, detector: str = FACE_FINDERS[0],
                  detect_width: int | None | Literal["auto"] = "auto", min_neighbors: int = 5,
                  min_size: int = 40, track: bool = True, smoothing: float = 0.6,
                  still: bool = False, full_scan_every: int = DEFAULT_FULL_SCAN_EVERY,
@@ -81,17 +84,8 @@ class EmotionDetector:
             detect_width = detect_width_for(bool(still))
         self.still = bool(still)
         self.full_scan_every = 1 if self.still else int(full_scan_every)
-        if detector not in FACE_FINDERS:
-            raise ValueError(f"expected detector {' or '.join(FACE_FINDERS)}, got {detector!r}")
-        if detector == "haar":
-            self.finder = HaarFaceFinder(cascade, detect_width=detect_width,
-                                         min_neighbors=min_neighbors, min_size=min_size)
-        elif cascade is not None:
-            raise ValueError(f"a cascade is for detector haar, got detector {detector!r}")
-        else:
-            from .mtcnn_finder import MtcnnFaceFinder  # TensorFlow, and the optional package
-
-            self.finder = MtcnnFaceFinder(detect_width=detect_width, min_size=min_size)
+        self.finder = make_finder(detector, detect_width=detect_width, min_size=min_size,
+                                  cascade=cascade, min_neighbors=min_neighbors)
         self.tracker = (FaceTracker(smoothing=smoothing, confirm_hits=1 if self.still else 2)
                         if track else None)
         # Loads TensorFlow or LiteRT: last, so a bad option fails fast and cheaply.
@@ -115,21 +109,22 @@ class EmotionDetector:
         (16-bit and int as their brightest becomes 255, float 0..1 to 0..255, bool to 0/255).
         Raises TypeError for what is not an image array (None, as cv2.imread returns for a
         bad path; a file name) and ValueError for an empty frame or an unusable shape."""
-        gray = to_gray(as_uint8(frame))  # once per frame: finding and cropping both use it
-        boxes, landmarks = self._find(gray)
+        image = as_uint8(frame)
+        gray = to_gray(image)  # once per frame, for the crops; it also checks the shape
+        boxes, landmarks = self._find(image)  # the finder takes the colours it needs
         probabilities = self.classifier.predict(crop_faces(gray, boxes, landmarks))
         faces = [Face(tuple(box), p, None, self.class_names,
                       None if landmarks is None else landmarks[i])
                  for i, (box, p) in enumerate(zip(boxes, probabilities))]
         return self.tracker.update(faces) if self.tracker else faces
 
-    def _find(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def _find(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         near = self.tracker.boxes if self.tracker else self._last_boxes
         if self._until_full_scan == 0 or len(near) == 0:
-            boxes, landmarks = self.finder.find(gray)
+            boxes, landmarks = self.finder.find(image)
             self._until_full_scan = self.full_scan_every - 1
         else:
-            boxes, landmarks = self.finder.find_near(gray, near)
+            boxes, landmarks = self.finder.find_near(image, near)
             self._until_full_scan -= 1
         self._last_boxes = boxes
         return boxes, landmarks

@@ -1,11 +1,12 @@
-"""Face finders, and the one that needs nothing more than OpenCV: face boxes from its Haar
+"""Face finders by name (`make_finder`), and the paper's: face boxes from OpenCV's Haar
 cascade, found at a reduced width and scaled back; over the whole frame, or only near faces
 already known (much cheaper, for the frames of a video in between two full scans).
 
-Every finder (`FACE_FINDERS`; MTCNN's is in mtcnn_finder.py) has the same two methods:
-`find(gray)` and `find_near(gray, near_boxes)`, each returning int32 (N, 4) boxes (x, y, w, h)
-in the frame's pixels and float32 (N, 5, 2) landmarks (results.LANDMARKS), or None for a
-finder without them. How a face is cropped from these is alignment.py's business.
+Every finder (`FACE_FINDERS`: YuNet's is in yunet_finder.py, MTCNN's in mtcnn_finder.py) has
+the same two methods: `find(image)` and `find_near(image, near_boxes)`, taking a uint8 BGR,
+BGRA or gray frame and returning int32 (N, 4) boxes (x, y, w, h) in the frame's pixels and
+float32 (N, 5, 2) landmarks (results.LANDMARKS), or None for a finder without them; and a
+`name`. How a face is cropped from these is alignment.py's business.
 
 The width faces are found at is the main speed/recall trade-off, and it differs between a
 video and a still: `detect_width_for` holds both defaults, for the library and the CLI alike.
@@ -20,10 +21,12 @@ import cv2
 import numpy as np
 
 from ..errors import ModelError
+from ..frames import to_gray
 from .boxes import clip_boxes, grow_boxes, merge_duplicates
 
-# The face finders, by the name EmotionDetector(detector=...) and --detector take.
-FACE_FINDERS = ("haar", "mtcnn")
+# The face finders, by the name EmotionDetector(detector=...) and --detector take; the first
+# is the default (README, "Choosing the face finder").
+FACE_FINDERS = ("yunet", "haar", "mtcnn")
 DEFAULT_CASCADE = "haarcascade_frontalface_default.xml"
 LOCAL_CASCADES = Path(__file__).resolve().parents[2] / "haarcascade_files"
 
@@ -84,8 +87,49 @@ def resolve_cascade(cascade: str | os.PathLike | None) -> Path:
                      f"{LOCAL_CASCADES} and {cv2.data.haarcascades})")
 
 
+def check_finder(name: str, cascade: str | os.PathLike | None = None) -> None:
+    """What can be checked of the finder `name` without making it (no TensorFlow, no
+    network loaded): ModelError for YuNet's model file or an OpenCV too old for it, ValueError
+    for a cascade given to another finder than haar. A missing cascade is left to the
+    finder, which says so."""
+    _check_name(name)
+    if cascade is not None and name != "haar":
+        raise ValueError(f"a cascade is for detector haar, got detector {name!r}")
+    if name == "yunet":
+        from .yunet_finder import check_opencv, load_model
+
+        check_opencv()
+        load_model()
+
+
+def _check_name(name: str) -> None:
+    if name not in FACE_FINDERS:
+        raise ValueError(f"expected detector {', '.join(FACE_FINDERS[:-1])} or "
+                         f"{FACE_FINDERS[-1]}, got {name!r}")
+
+
+def make_finder(name: str, *, detect_width: int | None, min_size: int,
+                cascade: str | os.PathLike | None = None, min_neighbors: int = 5):
+    """The face finder called `name` (one of FACE_FINDERS). cascade and min_neighbors are
+    the Haar cascade's own; another finder refuses a cascade."""
+    _check_name(name)
+    if name == "haar":
+        return HaarFaceFinder(cascade, detect_width=detect_width, min_neighbors=min_neighbors,
+                              min_size=min_size)
+    if cascade is not None:
+        raise ValueError(f"a cascade is for detector haar, got detector {name!r}")
+    if name == "yunet":
+        from .yunet_finder import YunetFaceFinder
+
+        return YunetFaceFinder(detect_width=detect_width, min_size=min_size)
+    from .mtcnn_finder import MtcnnFaceFinder  # TensorFlow, and the optional package
+
+    return MtcnnFaceFinder(detect_width=detect_width, min_size=min_size)
+
+
 class HaarFaceFinder:
-    """Finds frontal faces, one box per face (duplicate and nested boxes merged).
+    """Finds frontal faces, one box per face (duplicate and nested boxes merged): the paper's
+    and the original demo's finder. Upright faces only, and more false faces than YuNet.
 
     detect_width: frames wider than this are shrunk to it before detection (boxes are scaled
         back); lower is faster but misses small faces; None detects at full size.
@@ -122,18 +166,22 @@ class HaarFaceFinder:
             return self.detect_width / width
         return 1.0
 
-    def find(self, gray: np.ndarray) -> tuple[np.ndarray, None]:
-        """int32 (N, 4) boxes (x, y, w, h) in `gray`'s pixels, clipped, one per face; and
-        None: the cascade gives no landmarks."""
+    name = "haar"
+
+    def find(self, image: np.ndarray) -> tuple[np.ndarray, None]:
+        """int32 (N, 4) boxes (x, y, w, h) in `image`'s pixels (uint8 gray, BGR or BGRA),
+        clipped, one per face; and None: the cascade gives no landmarks."""
+        gray = to_gray(image)
         height, width = gray.shape[:2]
         scale = self.scale(width)
         small = _shrink(gray, scale)
         boxes = self._detect(small, self.min_size * scale, None)
         return self._to_frame(boxes, scale, width, height), None
 
-    def find_near(self, gray: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, None]:
+    def find_near(self, image: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, None]:
         """Like `find`, but only near the (x, y, w, h) boxes `near`, for faces of about their
         size: a few times cheaper than a full scan, and blind to faces elsewhere."""
+        gray = to_gray(image)
         height, width = gray.shape[:2]
         full_detail = self.scale(width)
         found = []

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from ..errors import ModelError
+from ..frames import to_gray
 from .boxes import clip_boxes, grow_boxes, one_per_face
 from .face_finder import VIDEO_DETECT_WIDTH, _checked_width, _shrink
 
@@ -105,19 +106,23 @@ class MtcnnFaceFinder:
             scale = self.detect_width / width
         return scale
 
-    def find(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    name = "mtcnn"
+
+    def find(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """int32 (N, 4) boxes (x, y, w, h) and float32 (N, 5, 2) landmarks (x, y: left eye,
-        right eye, nose, left and right mouth corner, left and right as seen), in `gray`'s
-        pixels, one per face."""
+        right eye, nose, left and right mouth corner, left and right as seen), in `image`'s
+        pixels (uint8 gray, BGR or BGRA), one per face."""
+        gray = to_gray(image)
         height, width = gray.shape[:2]
         scale = self.scale(width)
         image = _normalized(_shrink(gray, scale))
         rows = self._onet_stage(image, self._rnet_stage(image, self._pnet_stage(image)))
         return self._to_frame(rows, scale, (0, 0), width, height)
 
-    def find_near(self, gray: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def find_near(self, image: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Like `find`, but only for the faces whose last boxes are `near`: the last network
         alone, on each box, a few times cheaper than a full scan and blind to new faces."""
+        gray = to_gray(image)
         height, width = gray.shape[:2]
         scale = self.scale(width)
         found_boxes, found_marks = [], []

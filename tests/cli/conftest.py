@@ -46,10 +46,11 @@ def video_cli_env(model_files, monkeypatch, restore_logging):
 
 @pytest.fixture
 def scripted_faces(monkeypatch):
-    """Factory: scripted_faces(script, interrupt_at=None) replaces the Haar finder the CLI
-    builds with one returning script[n] on frame n; it returns the fake class."""
+    """Factory: scripted_faces(script, interrupt_at=None) replaces the face finder the CLI
+    builds (whichever --detector names) with one returning script[n] on frame n; it returns
+    the fake class."""
     def install(script, interrupt_at: int | None = None):
         fake = scripted_finder_class(script, interrupt_at)
-        monkeypatch.setattr(facial_emotion.detection.detector, "HaarFaceFinder", fake)
+        monkeypatch.setattr(facial_emotion.detection.detector, "make_finder", fake)
         return fake
     return install

@@ -155,14 +155,21 @@ def test_no_track_gives_no_ids(video_cli_env, scripted_faces, clip, tmp_path, ca
     assert dominant in EMOTIONS  # one label, no "#id"
 
 
-def test_options_reach_the_face_finder(video_cli_env, scripted_faces, clip, capsys):
+@pytest.mark.parametrize("options, expected", [
+    ([], dict(name="yunet", detect_width=320, min_size=40, cascade=None, min_neighbors=5)),
+    (["--detector", "haar", "--detect-width", "0", "--min-neighbors", "2", "--cascade",
+      "some_cascade.xml"],
+     dict(name="haar", detect_width=None, min_size=40, cascade="some_cascade.xml",
+          min_neighbors=2)),
+])
+def test_options_reach_the_face_finder(video_cli_env, scripted_faces, clip, capsys, options,
+                                       expected):
     fake = scripted_faces([])
     code = main(["--source", str(clip[0]), "--model", str(video_cli_env.model), "--no-display",
-                 "--detect-width", "0", "--min-neighbors", "2", "--cascade", "some_cascade.xml"])
+                 *options])
     assert code == 0
     (finder,) = fake.instances
-    assert finder.kwargs == {"cascade": "some_cascade.xml", "detect_width": None,
-                             "scale_factor": 1.1, "min_neighbors": 2, "min_size": 40}
+    assert finder.kwargs == expected
     assert summary_of(capsys.readouterr().out)[:3] == (12, 0, 0)
 
 
@@ -285,11 +292,16 @@ ERROR_CASES = {
     "not a model": (lambda t, v, m, w: ["--source", v, "--model",
                                         make_file(t / "notes.keras", b"text\n")],
                     "not a loadable Keras model"),
-    "missing cascade": (lambda t, v, m, w: ["--source", v, "--cascade", "no_such_cascade.xml"],
+    "missing cascade": (lambda t, v, m, w: ["--source", v, "--detector", "haar", "--cascade",
+                                            "no_such_cascade.xml"],
                         "Haar cascade not found"),
     "cascade that is not XML": (
-        lambda t, v, m, w: ["--source", v, "--cascade", make_file(t / "c.xml", b"text\n")],
+        lambda t, v, m, w: ["--source", v, "--detector", "haar", "--cascade",
+                            make_file(t / "c.xml", b"text\n")],
         "not a valid Haar cascade"),
+    "cascade for yunet": (lambda t, v, m, w: ["--source", v, "--cascade",
+                                              "haarcascade_frontalface_alt.xml"],
+                          "a cascade is for detector haar, got detector 'yunet'"),
 }
 
 

@@ -38,19 +38,29 @@ def run(photo, model_files, *options):
     return code, rows, records
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mtcnn") is None, reason="mtcnn is not installed")
-def test_mtcnn_writes_the_landmarks(video_cli_env, photo, capsys):
-    code, rows, records = run(photo, video_cli_env, "--detector", "mtcnn")
+needs_mtcnn = pytest.mark.skipif(importlib.util.find_spec("mtcnn") is None,
+                                 reason="mtcnn is not installed")
+
+
+@pytest.mark.parametrize("options", [[], ["--detector", "yunet"],
+                                     pytest.param(["--detector", "mtcnn"], marks=needs_mtcnn)],
+                         ids=["default", "yunet", "mtcnn"])
+def test_finders_with_landmarks_write_them(video_cli_env, photo, capsys, options):
+    code, rows, records = run(photo, video_cli_env, *options)
     assert code == 0 and len(rows) == 1 and len(records) == 1
-    x, w = int(rows[0]["x"]), int(rows[0]["w"])
+    x, y, w, h = (int(rows[0][key]) for key in "xywh")
     for column in LANDMARK_COLUMNS:
         assert float(rows[0][column]) == records[0][column]
     for column in LANDMARK_COLUMNS[::2]:  # every x inside the box
         assert x < records[0][column] < x + w
+    # left and right as seen: the left eye and mouth corner lie left of the right ones
+    assert records[0]["left_eye_x"] < records[0]["right_eye_x"]
+    assert records[0]["mouth_left_x"] < records[0]["mouth_right_x"]
+    assert records[0]["left_eye_y"] < records[0]["nose_y"] < records[0]["mouth_left_y"]
 
 
 def test_haar_leaves_the_landmarks_empty(video_cli_env, photo, capsys):
-    code, rows, records = run(photo, video_cli_env)  # haar: the default
+    code, rows, records = run(photo, video_cli_env, "--detector", "haar")
     assert code == 0 and len(rows) == 1 and len(records) == 1
     assert all(rows[0][column] == "" for column in LANDMARK_COLUMNS)
     assert all(records[0][column] is None for column in LANDMARK_COLUMNS)
@@ -87,3 +97,36 @@ def test_mtcnn_missing_is_one_line_naming_the_package(video_cli_env, photo, caps
     code = main(["--source", str(photo), "--model", str(video_cli_env.model), "--no-display",
                  "--detector", "mtcnn"])
     assert_one_error_line(code, capsys.readouterr(), "needs the mtcnn package")
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("missing", "cannot read it"),
+    ("truncated", "damaged (100,000 bytes"),
+    ("altered", "damaged (232,589 bytes"),
+])
+def test_a_damaged_yunet_model_is_one_line(video_cli_env, photo, tmp_path, capsys,
+                                           monkeypatch, damage, message):
+    import facial_emotion.detection.yunet_finder as yunet
+
+    shipped = yunet.MODEL_FILE.read_bytes()
+    copy = tmp_path / "yunet.onnx"
+    if damage == "truncated":
+        copy.write_bytes(shipped[:100_000])
+    elif damage == "altered":
+        copy.write_bytes(shipped[:5000] + bytes([shipped[5000] ^ 1]) + shipped[5001:])
+    monkeypatch.setattr(yunet, "MODEL_FILE", copy)
+    # No --model: the check comes before TensorFlow loads, at once.
+    code = main(["--source", str(photo), "--no-display"])
+    assert_one_error_line(code, capsys.readouterr(), f"YuNet model {copy}: {message}")
+
+
+@pytest.mark.parametrize("version, has_yunet", [("4.5.3", False), ("4.7.0", True)])
+def test_an_opencv_too_old_for_yunet_is_one_line(video_cli_env, photo, capsys, monkeypatch,
+                                                 version, has_yunet):
+    monkeypatch.setattr(cv2, "__version__", version)
+    if not has_yunet:
+        monkeypatch.delattr(cv2, "FaceDetectorYN")
+    code = main(["--source", str(photo), "--no-display"])
+    assert_one_error_line(code, capsys.readouterr(),
+                          f"detector yunet needs OpenCV 4.8 or newer (cv2.FaceDetectorYN), "
+                          f"found {version}")

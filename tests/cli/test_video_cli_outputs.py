@@ -85,7 +85,8 @@ def test_the_cascade_is_protected_however_it_was_named(video_cli_env, clip, caps
     path = resolve_cascade(cascade if cascade != "path" else None)
     assert path.parent == opencv_folder
     before = path.read_bytes()
-    given = [] if cascade is None else ["--cascade", str(path) if cascade == "path" else cascade]
+    given = [] if cascade is None else ["--detector", "haar", "--cascade",
+                                        str(path) if cascade == "path" else cascade]
     code = main(run_args(clip, video_cli_env, *given, "--summary", str(path)))
     err = capsys.readouterr().err
     assert code == 2 and len(err.splitlines()) == 1
@@ -98,12 +99,12 @@ def test_sigterm_closes_the_outputs_and_exits_143(video_cli_env, clip, tmp_path,
     base = scripted_finder_class(TWO_FACE_SCRIPT)
 
     class KilledAtFrame5(base):
-        def _scripted(self, gray):
+        def _scripted(self, image):
             if len(self.calls) == 5:
                 os.kill(os.getpid(), signal.SIGTERM)
-            return super()._scripted(gray)
+            return super()._scripted(image)
 
-    monkeypatch.setattr(facial_emotion.detection.detector, "HaarFaceFinder", KilledAtFrame5)
+    monkeypatch.setattr(facial_emotion.detection.detector, "make_finder", KilledAtFrame5)
     before = signal.getsignal(signal.SIGTERM)
     out_video, out_csv, out_summary = tmp_path / "a.mp4", tmp_path / "f.csv", tmp_path / "s.json"
     code = main(run_args(clip, video_cli_env, "--output", str(out_video), "--csv", str(out_csv),

@@ -13,6 +13,7 @@ import pytest
 from facial_emotion.detection import (EmotionClassifier, EmotionDetector, FaceTracker,
                                       HaarFaceFinder, crop_faces, iou_matrix)
 from facial_emotion.detection.face_finder import clip_boxes
+from facial_emotion.detection.yunet_finder import YunetFaceFinder
 from facial_emotion.errors import ModelError
 from facial_emotion.labels import EMOTIONS
 from facial_emotion.model import DEFAULT_MODEL, class_names, load_classifier
@@ -310,7 +311,7 @@ def test_detect_frame_kinds(make_detector, shape, boxes, raises, track):
             detector.detect(frame)
         return
     found = detector.detect(frame)
-    assert detector.finder.calls == [shape[:2]]  # the finder saw one gray frame, full size
+    assert detector.finder.calls == [shape]  # the finder saw the frame as given, full size
     assert [face.box for face in found] == [tuple(box) for box in boxes]  # one per box, in order
     for face in found:
         assert face.probabilities.shape == (7,) and face.probabilities.dtype == np.float32
@@ -427,14 +428,16 @@ def test_detector_reset_restarts_ids(make_detector):
 
 
 def test_detector_with_the_real_finder_finds_nothing_in_a_blank_frame(base_detector):
-    assert isinstance(base_detector.finder, HaarFaceFinder)
+    assert isinstance(base_detector.finder, YunetFaceFinder)  # the default
     assert base_detector.detect(np.full((240, 320, 3), 127, np.uint8)) == []
 
 
 @pytest.mark.parametrize("kwargs, detect_width, full_scan_every, confirm_hits", [
     ({}, 320, 5, 2),
     ({"track": False}, 320, 5, None),
-    ({"smoothing": 0.0, "detect_width": None, "min_neighbors": 2, "min_size": 20}, None, 5, 2),
+    ({"smoothing": 0.0, "detect_width": None, "min_neighbors": 2, "min_size": 20,
+      "detector": "haar"}, None, 5, 2),
+    ({"detector": "haar"}, 320, 5, 2),
     ({"detect_width": "auto", "full_scan_every": 1}, 320, 1, 2),
     ({"still": True}, 2048, 1, 1),                         # stills: full detail, shown at once
     ({"still": True, "detect_width": 600, "full_scan_every": 5}, 600, 1, 1),
@@ -447,7 +450,9 @@ def test_detector_constructor_wires_its_parts(model_files, monkeypatch, kwargs, 
     assert detector.class_names == EMOTIONS
     assert detector.finder.detect_width == detect_width
     assert detector.full_scan_every == full_scan_every
-    assert detector.finder.min_neighbors == kwargs.get("min_neighbors", 5)
+    assert detector.finder.name == kwargs.get("detector", "yunet")
+    if detector.finder.name == "haar":
+        assert detector.finder.min_neighbors == kwargs.get("min_neighbors", 5)
     assert detector.finder.min_size == kwargs.get("min_size", 40)
     if kwargs.get("track", True):
         assert detector.tracker.smoothing == kwargs.get("smoothing", 0.6)
@@ -459,7 +464,8 @@ def test_detector_constructor_wires_its_parts(model_files, monkeypatch, kwargs, 
 
 @pytest.mark.parametrize("kwargs, error", [
     ({"model": "missing.keras"}, ModelError),
-    ({"cascade": "missing_cascade.xml"}, ModelError),
+    ({"detector": "haar", "cascade": "missing_cascade.xml"}, ModelError),
+    ({"cascade": "haarcascade_frontalface_alt.xml"}, ValueError),  # a cascade for yunet
     ({"smoothing": 1.0}, ValueError),
     ({"detect_width": 8}, ValueError),
     ({"detect_width": "full"}, ValueError),

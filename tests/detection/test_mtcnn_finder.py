@@ -149,7 +149,8 @@ def test_video_keeps_landmarks_through_tracking_and_region_search(model_files):
 
 
 def test_haar_gives_no_landmarks(model_files):
-    faces = EmotionDetector(model_files.model, still=True).detect(compose(600, 450, [PLACE]))
+    faces = EmotionDetector(model_files.model, still=True, detector="haar").detect(
+        compose(600, 450, [PLACE]))
     assert len(faces) == 1 and faces[0].landmarks is None
 
 
@@ -167,8 +168,8 @@ def test_without_the_package_the_error_names_it(model_files, monkeypatch):
 
 
 @pytest.mark.parametrize("options, message", [
-    (dict(detector="dlib"), "expected detector haar or mtcnn, got 'dlib'"),
-    (dict(detector="MTCNN"), "expected detector haar or mtcnn, got 'MTCNN'"),
+    (dict(detector="dlib"), "expected detector yunet, haar or mtcnn, got 'dlib'"),
+    (dict(detector="MTCNN"), "expected detector yunet, haar or mtcnn, got 'MTCNN'"),
     (dict(detector="mtcnn", cascade="haarcascade_frontalface_alt.xml"),
      "a cascade is for detector haar"),
 ])
