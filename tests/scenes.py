@@ -135,3 +135,16 @@ def entering_face_places(i: int, enter_at: int, width: int = 480, height: int = 
     first = Placed(width // 6 - face_width // 2 + round(4 * np.sin(i / 3)), top, face_width)
     second = Placed(5 * width // 6 - face_width // 2, top + round(3 * np.cos(i / 4)), face_width)
     return [first] if i < enter_at else [first, second]
+
+
+def rolled(scene: np.ndarray, centre, degrees: float) -> np.ndarray:
+    """The scene turned `degrees` counter-clockwise about `centre`, edges repeated."""
+    turn = cv2.getRotationMatrix2D(tuple(float(c) for c in centre), degrees, 1.0)
+    return cv2.warpAffine(scene, turn, scene.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
+
+
+def eye_roll(landmarks: np.ndarray) -> float:
+    """The eye line's angle in degrees, counter-clockwise as seen (image y points down), from
+    (5, 2) landmarks whose first two are the left and the right eye as seen."""
+    (lx, ly), (rx, ry) = landmarks[:2]
+    return float(np.degrees(np.arctan2(-(ry - ly), rx - lx)))

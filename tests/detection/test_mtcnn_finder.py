@@ -13,7 +13,7 @@ import pytest
 
 from facial_emotion.detection import EmotionDetector, FaceTracker, crop_faces, iou_matrix
 from facial_emotion.errors import ModelError
-from tests.scenes import Placed, compose, group_scene
+from tests.scenes import Placed, compose, eye_roll, group_scene, rolled
 
 needs_mtcnn = pytest.mark.skipif(
     __import__("importlib").util.find_spec("mtcnn") is None, reason="mtcnn is not installed")
@@ -30,24 +30,12 @@ def gray(scene: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(scene, cv2.COLOR_BGR2GRAY)  # BGR, as the scenes are made
 
 
-def rolled(scene: np.ndarray, centre, degrees: float) -> np.ndarray:
-    """The scene turned `degrees` counter-clockwise about `centre`, edges repeated."""
-    turn = cv2.getRotationMatrix2D(tuple(float(c) for c in centre), degrees, 1.0)
-    return cv2.warpAffine(scene, turn, scene.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
-
-
 PLACE = Placed(170, 60, 260)  # a head-and-shoulders patch, the face ~175 px, in 600x450
 
 
 def face_centre():
     x, y, w, h = PLACE.face_box
     return x + w / 2, y + h / 2
-
-
-def eye_roll(landmarks: np.ndarray) -> float:
-    """The eye line's angle in degrees, counter-clockwise as seen (image y points down)."""
-    (lx, ly), (rx, ry) = landmarks[:2]
-    return float(np.degrees(np.arctan2(-(ry - ly), rx - lx)))
 
 
 @pytest.mark.parametrize("degrees", [0, 25, -25])
