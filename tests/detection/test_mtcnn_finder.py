@@ -89,29 +89,6 @@ def test_stills_find_every_face_exactly_once(width, height, face_width, count):
     assert (inside.sum(axis=1) == 1).all() and (inside.sum(axis=0) == 1).all()
 
 
-def test_search_near_a_known_face_follows_it(finder):
-    frames = [gray(compose(596, 336, [Placed(60 + 6 * i, 40 + 2 * i, 200)])) for i in range(5)]
-    boxes, _ = finder.find(frames[0])
-    assert len(boxes) == 1
-    for frame in frames[1:]:
-        near, landmarks = finder.find_near(frame, boxes)
-        full, _ = finder.find(frame)
-        assert near.shape == (1, 4) and landmarks.shape == (1, 5, 2)
-        assert iou_matrix(near, full)[0, 0] > 0.7
-        boxes = near
-
-
-@pytest.mark.parametrize("near", [
-    np.zeros((0, 4)),
-    np.array([[420, 200, 80, 80]]),        # where there is no face
-    np.array([[700, 0, 80, 80]]),          # outside the frame
-    np.array([[0, 0, 0, 0]]),              # an empty box
-])
-def test_search_near_finds_nothing_where_it_should_not(finder, near):
-    scene = gray(compose(596, 336, [Placed(40, 40, 150)]))
-    boxes, landmarks = finder.find_near(scene, near)
-    assert boxes.shape == (0, 4) and landmarks.shape == (0, 5, 2)
-
 
 @needs_mtcnn
 def test_the_detector_gives_landmarks_in_frame_pixels(model_files):

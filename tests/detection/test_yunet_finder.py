@@ -142,17 +142,6 @@ def test_the_scenes_of_the_tests_have_exactly_their_faces():
     assert found == [0] * 10 + [1] * 30
 
 
-def test_search_near_a_known_face_follows_it(finder):
-    frames = [compose(596, 336, [Placed(60 + 6 * i, 40 + 2 * i, 200)]) for i in range(5)]
-    boxes, _ = finder.find(frames[0])
-    assert len(boxes) == 1
-    for frame in frames[1:]:
-        near, landmarks = finder.find_near(frame, boxes)
-        full, _ = finder.find(frame)
-        assert near.shape == (1, 4) and landmarks.shape == (1, 5, 2)
-        assert iou_matrix(near, full)[0, 0] > 0.7
-        boxes = near
-
 
 def test_search_near_a_face_cut_by_the_frames_edge(finder):
     frame = compose(596, 336, [Placed(-40, 20, 220)])
@@ -162,16 +151,9 @@ def test_search_near_a_face_cut_by_the_frames_edge(finder):
     assert iou_matrix(near, boxes)[0, 0] > 0.7
 
 
-@pytest.mark.parametrize("near", [
-    np.zeros((0, 4)),
-    np.array([[420, 200, 80, 80]]),        # where there is no face
-    np.array([[40, 40, 30, 30]]),          # on the face, but far too small a box
-    np.array([[700, 0, 80, 80]]),          # outside the frame
-    np.array([[0, 0, 0, 0]]),              # an empty box
-])
-def test_search_near_finds_nothing_where_it_should_not(finder, near):
+def test_search_near_wants_a_face_of_about_the_boxs_size(finder):
     scene = compose(596, 336, [Placed(40, 40, 150)])
-    boxes, landmarks = finder.find_near(scene, near)
+    boxes, landmarks = finder.find_near(scene, np.array([[40, 40, 30, 30]]))  # far too small
     assert boxes.shape == (0, 4) and landmarks.shape == (0, 5, 2)
 
 
