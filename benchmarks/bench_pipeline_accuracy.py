@@ -1,7 +1,7 @@
 """End-to-end accuracy of the photo pipeline on FER2013 PublicTest faces: find, crop, classify.
 
     python benchmarks/bench_pipeline_accuracy.py [--faces 300] [--rolls 0 15 -15 25 -25]
-        [--detectors haar mtcnn] [--seed 0]
+        [--detectors yunet haar mtcnn] [--seed 0]
 
 Each sampled PublicTest face (only PublicTest_*.jpg files: neither the model nor the alignment
 template saw them) is upscaled with bicubic interpolation to 100 px and pasted on a plain wall
@@ -9,9 +9,9 @@ template saw them) is upscaled with bicubic interpolation to 100 px and pasted o
 about the face's centre by every angle in --rolls (the wall's edge pixels repeated). Every
 scene goes through EmotionDetector(still=True) as a photo would, with each detector. A face
 counts as right when the face found nearest the pasted one (its box's centre inside the
-pasted square) has the true label; a face not found counts as wrong. For MTCNN the same
-found faces are also classified from MTCNN's box, cropped as the Haar path crops, to show
-what the alignment is worth. Nothing is written: no FER2013 pixels leave the data folder.
+pasted square) has the true label; a face not found counts as wrong. For the finders with
+landmarks (YuNet, MTCNN) the same found faces are also classified from the finder's box,
+cropped as the Haar path crops, to show what the alignment is worth. Nothing is written: no FER2013 pixels leave the data folder.
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ def main(argv=None) -> int:
     p.add_argument("--model", type=Path, default=ROOT / "models" / "emotion_mini_xception.keras")
     p.add_argument("--faces", type=int, default=300)
     p.add_argument("--rolls", type=float, nargs="+", default=[0, 15, -15, 25, -25])
-    p.add_argument("--detectors", nargs="+", default=["haar", "mtcnn"],
-                   choices=["haar", "mtcnn"])
+    p.add_argument("--detectors", nargs="+", default=["yunet", "haar", "mtcnn"],
+                   choices=["yunet", "haar", "mtcnn"])
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     configure_tensorflow()
@@ -89,7 +89,8 @@ def main(argv=None) -> int:
     faces = sample(args.data, args.faces, args.seed)
     detectors = {name: EmotionDetector(args.model, detector=name, still=True)
                  for name in args.detectors}
-    paths = [*args.detectors] + (["mtcnn, box crop"] if "mtcnn" in detectors else [])
+    aligned = [name for name in args.detectors if name != "haar"]  # finders with landmarks
+    paths = [*args.detectors] + [f"{name}, box crop" for name in aligned]
     names = detectors[args.detectors[0]].class_names
     # right[path][roll] and found[detector][roll]: counts over faces x layouts
     right = {path: dict.fromkeys(args.rolls, 0) for path in paths}
@@ -111,11 +112,11 @@ def main(argv=None) -> int:
                         continue
                     found[name][roll] += 1
                     right[name][roll] += face.label == label
-                    if name == "mtcnn":
+                    if name in aligned:
                         frame_gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
                         crop = crop_faces(frame_gray, np.array([face.box]))
                         top = detector.classifier.predict(crop)[0].argmax()
-                        right["mtcnn, box crop"][roll] += names[top] == label
+                        right[f"{name}, box crop"][roll] += names[top] == label
         if (n + 1) % 50 == 0:
             print(f"{n + 1}/{len(faces)} faces", file=sys.stderr)
 

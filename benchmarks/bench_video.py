@@ -1,28 +1,29 @@
 """Speed of the video pipeline, end to end and headless, side by side on the same clip.
 
     python benchmarks/bench_video.py [--frames 300] [--enter-at 30] [--repeats 3] [--sweep]
+        [--clip VIDEO]
 
 The clip: the astronaut's face (scikit-image's public-domain photo, tests/scenes.py) gliding
 across a 596x336 wall, entering after `--enter-at` frames, composited in memory and written
-to a temporary .mp4 (mp4v) so that every pipeline decodes it as it would a real file.
+to a temporary .mp4 (mp4v) so that every pipeline decodes it as it would a real file; or any
+video file of your own (`--clip`).
 
 (a) seed-style: decode, resize to width 300, Haar on the whole frame, `model.predict` on the
-    largest face (the original demo, minus its window).
-(b) today: EmotionDetector with every frame scanned in full (full_scan_every=1), frames read
-    on demand, every face shown at once; through the app's loop with its annotators, no sink.
-(c) ours: the defaults: a full scan every 5th frame and a search near the faces followed in
-    between, the next frames decoded on another thread, new faces confirmed over 2 frames,
-    each face classified together with its mirror image and the two averaged.
-(d) ours without flip-averaging (--no-flip): the cost of the mirror image.
-(e) (c) with --detector mtcnn (when the mtcnn package is installed): MTCNN's full scan every
-    5th frame, its last network alone near the faces followed, crops aligned on the eyes.
---sweep adds (c) with other full_scan_every values, to show where the default sits, and (c)
-without read-ahead, to show its share.
+    largest face (the original demo, minus its window): the anchor.
+(b) --detector haar at the app's defaults: a full scan every 5th frame and a search near the
+    faces followed in between, the next frames decoded on another thread, new faces
+    confirmed over 2 frames, each face classified with its mirror image and averaged.
+(c) the defaults (--detector yunet): the same loop with YuNet, crops aligned on the eyes.
+(d) (c) with --full-scan-every 1: YuNet on every whole frame, no search near faces.
+(e) (c) with --no-flip: the cost of the mirror image.
+(f) --detector mtcnn (when the mtcnn package is installed).
+--sweep adds (c) with other full_scan_every values and (c) without read-ahead.
 
 Pipelines run in turns, 30 frames at a time, so that a busy spell on the shared machine slows
 them alike; each chunk's fastest time over `--repeats` runs counts. (a) runs once: its
-~30 ms predict() per frame is not in doubt. "frames with a face" counts the frames in which
-a pipeline reported at least one face, against the frames the face is in view.
+~30 ms predict() per frame is not in doubt. "frames with a face" counts the frames in which a
+pipeline reported at least one face; "where (a) found one" the share of the seed loop's face
+frames in which the pipeline reported one too.
 """
 
 from __future__ import annotations
@@ -90,18 +91,18 @@ def seed_frames(path: Path, cascade, model):
 def interleaved(pipelines: dict, repeats: int, chunk: int, once: set):
     """Run every pipeline over the whole clip, `chunk` frames of one, then of the next, and so
     on, `repeats` times (those in `once`, a single time). Returns, per pipeline, the sum over
-    chunks of each chunk's fastest time, and the frames in which it found a face.
+    chunks of each chunk's fastest time, and per frame whether it found a face.
 
     Chunks of a fraction of a second, in turns, see the same load: a busy spell on a shared
     machine then slows every pipeline alike, where timing whole runs one after the other
     would charge it to whichever ran during it.
     """
     best: dict[str, list[float]] = {name: [] for name in pipelines}
-    found: dict[str, int] = {}
+    found: dict[str, list[bool]] = {}
     for repeat in range(repeats):
         running = {name: make() for name, make in pipelines.items()
                    if repeat == 0 or name not in once}
-        counts = dict.fromkeys(running, 0)
+        hits_of: dict[str, list[bool]] = {name: [] for name in running}
         for index in itertools.count():
             if not running:
                 break
@@ -109,7 +110,7 @@ def interleaved(pipelines: dict, repeats: int, chunk: int, once: set):
                 start = time.perf_counter()
                 hits = list(itertools.islice(running[name], chunk))
                 seconds = time.perf_counter() - start
-                counts[name] += sum(hits)
+                hits_of[name].extend(hits)
                 if len(hits) < chunk:
                     del running[name]
                 times = best[name]
@@ -117,7 +118,7 @@ def interleaved(pipelines: dict, repeats: int, chunk: int, once: set):
                     times[index] = min(times[index], seconds)
                 else:
                     times.append(seconds)
-        found.update(counts)
+        found.update(hits_of)
     return {name: sum(times) for name, times in best.items()}, found
 
 
@@ -125,28 +126,27 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--frames", type=int, default=300)
     p.add_argument("--enter-at", type=int, default=30, help="frame at which the face appears")
+    p.add_argument("--clip", type=Path, help="a video file of your own instead of the "
+                                              "composited clip")
     p.add_argument("--model", type=Path, default=ROOT / "models" / "emotion_mini_xception.keras")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--chunk", type=int, default=30, help="frames each pipeline runs in its turn")
     p.add_argument("--sweep", action="store_true",
-                   help="also time full_scan_every 3, 8, 10, and 5 without read-ahead")
+                   help="also time yunet with full_scan_every 3 and 10, and without read-ahead")
     args = p.parse_args(argv)
     configure_tensorflow()
     from facial_emotion.annotators import (BoxAnnotator, FpsAnnotator, LabelAnnotator,
                                            ProbabilityBarsAnnotator)
-    from facial_emotion.detection import EmotionDetector, FaceTracker
+    from facial_emotion.detection import EmotionDetector
     from facial_emotion.detection.face_finder import resolve_cascade
     from facial_emotion.results import FrameResult
     from facial_emotion.video import FrameSource
     from facial_emotion.video.runner import annotate
 
-    def pipeline(full_scan_every: int, read_ahead: bool, confirm: bool, finder: str = "haar",
+    def pipeline(finder: str, full_scan_every: int = 5, read_ahead: bool = True,
                  flip: bool = True):
         detector = EmotionDetector(args.model, detector=finder, full_scan_every=full_scan_every,
                                    flip=flip)
-        if not confirm:  # today's tracker showed every box at once
-            detector.tracker = FaceTracker(smoothing=detector.tracker.smoothing,
-                                           confirm_hits=1, confirm_window=1)
 
         def frames():
             """The app's loop (video/runner.py) without sinks: detect, then draw on a copy."""
@@ -161,25 +161,32 @@ def main(argv=None) -> int:
         return frames
 
     seed = "(a) seed-style: Haar on every frame at 300 px, model.predict per face"
-    today = "(b) today: full scan every frame, frames read on demand"
+    haar = "(b) --detector haar"
     cascade = cv2.CascadeClassifier(str(resolve_cascade(None)))
     with tempfile.TemporaryDirectory() as tmp:
-        clip = Path(tmp) / "moving_face.mp4"
-        width, height = write_clip(clip, args.frames, args.enter_at)
+        if args.clip:
+            clip = args.clip
+            capture = cv2.VideoCapture(str(clip))
+            width, height = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                             int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+            capture.release()
+        else:
+            clip = Path(tmp) / "moving_face.mp4"
+            width, height = write_clip(clip, args.frames, args.enter_at)
         seed_model = EmotionDetector(args.model).classifier.model
         pipelines = {
             seed: lambda: seed_frames(clip, cascade, seed_model),
-            today: pipeline(1, read_ahead=False, confirm=False),
-            "(c) ours: full scan every 5th frame, region search between, read-ahead":
-                pipeline(5, read_ahead=True, confirm=True),
-            "(d) ours without flip-averaging": pipeline(5, True, confirm=True, flip=False),
+            haar: pipeline("haar"),
+            "(c) the defaults: --detector yunet": pipeline("yunet"),
+            "(d) yunet, --full-scan-every 1": pipeline("yunet", full_scan_every=1),
+            "(e) yunet, --no-flip": pipeline("yunet", flip=False),
         }
         if importlib.util.find_spec("mtcnn") is not None:
-            pipelines["(e) = (c) with --detector mtcnn"] = pipeline(5, True, True, "mtcnn")
+            pipelines["(f) --detector mtcnn"] = pipeline("mtcnn")
         if args.sweep:
-            for n in (3, 8, 10):
-                pipelines[f"(c) with full_scan_every={n}"] = pipeline(n, True, confirm=True)
-            pipelines["(c) without read-ahead"] = pipeline(5, read_ahead=False, confirm=True)
+            for n in (3, 10):
+                pipelines[f"(c) with --full-scan-every {n}"] = pipeline("yunet", n)
+            pipelines["(c) without read-ahead"] = pipeline("yunet", read_ahead=False)
         # Warm-up: the first predict() builds its function, the first detect() an interpreter.
         seed_model.predict(np.zeros((1, 48, 48, 1), np.float32), verbose=0)
         for name, make in pipelines.items():
@@ -188,18 +195,21 @@ def main(argv=None) -> int:
         # The seed loop runs once: its ~30 ms predict() per frame is not in doubt.
         best, found = interleaved(pipelines, args.repeats, args.chunk, once={seed})
 
-    n = args.frames
-    in_view = n - args.enter_at
-    print(f"{n} frames {width}x{height} (mp4v), the face in view from frame {args.enter_at} "
-          f"({in_view} frames); {args.chunk}-frame chunks in turns, fastest of {args.repeats} "
-          f"per chunk; {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
-    print("| pipeline | ms/frame | fps | vs today | vs seed | frames with a face | vs today |")
+    n = len(found[seed])
+    seed_hits = np.array(found[seed])
+    where = (f"{args.clip.name}" if args.clip else
+             f"the face in view from frame {args.enter_at} ({n - args.enter_at} frames)")
+    print(f"{n} frames {width}x{height}, {where}; {args.chunk}-frame chunks in turns, fastest "
+          f"of {args.repeats} per chunk; {os.cpu_count()} CPU cores, load average "
+          f"{os.getloadavg()[0]:.1f}")
+    print("| pipeline | ms/frame | fps | vs (a) | vs (b) haar | frames with a face | "
+          "where (a) found one |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, seconds in best.items():
+        hits = np.array(found[name])
         print(f"| {name} | {1000 * seconds / n:.1f} | {n / seconds:.0f} | "
-              f"{best[today] / seconds:.2f}x | {best[seed] / seconds:.2f}x | "
-              f"{found[name]}/{in_view} | "
-              f"{100 * found[name] / found[today]:.1f}% |")
+              f"{best[seed] / seconds:.2f}x | {best[haar] / seconds:.2f}x | {hits.sum()}/{n} | "
+              f"{(hits & seed_hits).sum()}/{seed_hits.sum()} |")
     print(per_face_cost(args.model))
     return 0
 
