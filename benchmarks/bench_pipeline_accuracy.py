@@ -1,7 +1,7 @@
 """End-to-end accuracy of the photo pipeline on FER2013 PublicTest faces: find, crop, classify.
 
     python benchmarks/bench_pipeline_accuracy.py [--faces 300] [--rolls 0 15 -15 25 -25]
-        [--detectors yunet haar mtcnn] [--seed 0]
+        [--detectors yunet haar mtcnn] [--seed 0] [--score-threshold T]
 
 Each sampled PublicTest face (only PublicTest_*.jpg files: neither the model nor the alignment
 template saw them) is upscaled with bicubic interpolation to 100 px and pasted on a plain wall
@@ -82,6 +82,8 @@ def main(argv=None) -> int:
     p.add_argument("--detectors", nargs="+", default=["yunet", "haar", "mtcnn"],
                    choices=["yunet", "haar", "mtcnn"])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--score-threshold", type=float,
+                   help="YuNet's score threshold, to compare with the default")
     args = p.parse_args(argv)
     configure_tensorflow()
     from facial_emotion.detection import EmotionDetector, crop_faces
@@ -89,6 +91,12 @@ def main(argv=None) -> int:
     faces = sample(args.data, args.faces, args.seed)
     detectors = {name: EmotionDetector(args.model, detector=name, still=True)
                  for name in args.detectors}
+    if args.score_threshold is not None and "yunet" in detectors:
+        from facial_emotion.detection.yunet_finder import YunetFaceFinder
+
+        finder = detectors["yunet"].finder
+        detectors["yunet"].finder = YunetFaceFinder(finder.detect_width, finder.min_size,
+                                                    args.score_threshold)
     aligned = [name for name in args.detectors if name != "haar"]  # finders with landmarks
     paths = [*args.detectors] + [f"{name}, box crop" for name in aligned]
     names = detectors[args.detectors[0]].class_names
@@ -121,6 +129,8 @@ def main(argv=None) -> int:
             print(f"{n + 1}/{len(faces)} faces", file=sys.stderr)
 
     scenes = len(faces) * len(LAYOUTS)
+    if "yunet" in detectors:
+        print(f"YuNet's score threshold {detectors['yunet'].finder.score_threshold}")
     print(f"{len(faces)} FER2013 PublicTest faces (seed {args.seed}) x {len(LAYOUTS)} scenes "
           f"(100 px face in 320x240, 200 px in 640x480) per roll; EmotionDetector(still=True), "
           f"{args.model.name}. Accuracy counts a face not found as wrong.")
