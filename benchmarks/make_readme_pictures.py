@@ -4,8 +4,8 @@ in memory.
     python benchmarks/make_readme_pictures.py [--out docs] [--model path/to/model.keras]
 
 Each scene is scikit-image's public-domain astronaut photo pasted onto a background
-(tests/scenes.py), at 320, 600 and 2048 px wide. The real detector (Haar cascade, the shipped
-model, the settings the app uses for photos) finds and classifies the faces, and the app's
+(tests/scenes.py), at 320, 600 and 2048 px wide. The real detector (the default face finder,
+the shipped model, the settings the app uses for photos) finds and classifies the faces, and the app's
 annotators draw them, so the pictures show what the app shows. No FER2013 image is used.
 
 Writes annotated_320.png, annotated_600.png and annotated_2048.png (drawn at 2048 px, saved
@@ -64,7 +64,7 @@ SCENES = {
 
 
 # The timeline's clip: frame size, frame rate, length in seconds and face width. At the
-# app's video detect width (320 px) a 150 px patch gives a Haar box of about 55 px.
+# app's video detect width (320 px) a 150 px patch gives a face of about 55 px.
 CLIP_WIDTH, CLIP_HEIGHT, CLIP_FPS, CLIP_SECONDS, CLIP_FACE = 576, 324, 12, 10, 150
 CLIP_NAME = "two_faces.mp4"  # the timeline's title names the source file
 TIMELINE_MAX_BYTES = 200_000
