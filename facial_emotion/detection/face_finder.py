@@ -30,12 +30,16 @@ FACE_FINDERS = ("yunet", "haar", "mtcnn")
 DEFAULT_CASCADE = "haarcascade_frontalface_default.xml"
 LOCAL_CASCADES = Path(__file__).resolve().parents[2] / "haarcascade_files"
 
-# Video: frames are shrunk to 320 px wide; a face then needs ~24 px at that width (the
-# cascade's window), i.e. 1/13 of the frame's width, which a webcam's talking head is.
+# The widths frames are shrunk to for face finding, for every finder; chosen for YuNet, the
+# default, by benchmarks/bench_yunet_defaults.py (README, "Choosing the face finder").
+# Video: 320 px. YuNet finds faces from ~20 px there (score 0.77; 24 px 0.88), 1/16 to 1/13
+# of the frame's width, which a webcam's talking head is, and a whole 320x180 frame costs
+# ~2 ms against ~6 ms at 480 px; the Haar cascade's window is 24 px too.
 VIDEO_DETECT_WIDTH = 320
 # A still: full resolution up to 2048 px wide (wider photos are shrunk to it), so faces down
-# to ~min_size px are found. A 2048x1536 street photo of six people gave one face at 320 and
-# six at 1024; at 2048 it takes about a second on one core, once.
+# to ~24 px are found: 1/85 of the width, a group photo's back row. One scan at 2048x1536
+# costs ~160 ms with YuNet (about a second with the cascade), once; YuNet's second pass at
+# 320 px finds the faces too big for that (yunet_finder.py).
 IMAGE_DETECT_WIDTH = 2048
 MIN_DETECT_WIDTH = 32
 # Near a known face, look for one between 1/NEAR_SIZE_RATIO and NEAR_SIZE_RATIO times its
