@@ -23,7 +23,7 @@ class Face:
     box: (x, y, w, h) in pixels of the full frame. probabilities: float32 (classes,), summing
     to 1, in `class_names` order. track_id: stable across frames when tracking is on, else None.
     landmarks: float32 (5, 2) (x, y) in pixels of the full frame, in `LANDMARKS` order, when
-    the face finder gives them (MTCNN does, the Haar cascade does not), else None.
+    the face finder gives them (YuNet and MTCNN do, the Haar cascade does not), else None.
     """
 
     box: tuple[int, int, int, int]

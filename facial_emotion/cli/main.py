@@ -80,7 +80,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     p = ArgumentParser(
         prog=prog, usage=f"{prog} [-h] {{{','.join(COMMANDS)}}} ...",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Real-time facial emotion recognition: Haar cascade faces, Mini-Xception "
+        description="Real-time facial emotion recognition: YuNet faces, Mini-Xception "
                     "emotions.",
         epilog=f"commands:\n{listing}\n\nRun '{prog} COMMAND --help' for a command's options.")
     p.add_argument("command", choices=list(COMMANDS), metavar="COMMAND", help=argparse.SUPPRESS)

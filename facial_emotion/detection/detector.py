@@ -1,9 +1,9 @@
 """`EmotionDetector`: every face in a frame, with its emotion probabilities, in one call.
 
-Speed (issue 10): most of a frame's time went into scanning the whole frame with the Haar
-cascade. In a video a face moves little from one frame to the next, so only every
-`full_scan_every`-th frame is scanned in full; in between the cascade looks only near the
-faces already followed, for faces of about their size, which costs a fraction of a full scan.
+Speed (issue 10): most of a frame's time went into scanning the whole frame for faces. In a
+video a face moves little from one frame to the next, so only every `full_scan_every`-th
+frame is scanned in full; in between the finder looks only near the faces already followed,
+for faces of about their size, which costs a fraction of a full scan.
 A face that enters the frame is found by the next full scan, within `full_scan_every` - 1
 frames (at once while no face is followed, since such frames are all scanned in full), and
 shown the frame after, once confirmed.

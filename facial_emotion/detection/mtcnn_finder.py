@@ -1,6 +1,6 @@
 """Face boxes and five landmarks from MTCNN (the optional `mtcnn` package: its three networks
-and their weights, run on TensorFlow), with the same `find` / `find_near` shape as the Haar
-finder, so the detector, the tracker and the crops take either.
+and their weights, run on TensorFlow), with the same `find` / `find_near` shape as the other
+finders, so the detector, the tracker and the crops take any.
 
 MTCNN finds faces the cascade misses (tilted heads, small faces) and far fewer false ones,
 and its landmarks let the crops be aligned on the eyes (alignment.py). It is slower: the

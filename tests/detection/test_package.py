@@ -26,6 +26,7 @@ def test_an_unknown_name_is_an_attribute_error():
 @pytest.mark.parametrize("code", [
     "import facial_emotion.detection",
     "from facial_emotion.detection import HaarFaceFinder, FaceTracker, merge_duplicates",
+    "from facial_emotion.detection import YunetFaceFinder, make_finder",
     "from facial_emotion.detection import detect_width_for, DEFAULT_FULL_SCAN_EVERY",
     "from facial_emotion.detection import EmotionDetector",  # the classifier loads when built
     "from facial_emotion.detection import Face",

@@ -18,8 +18,8 @@ from facial_emotion.detection import (EmotionDetector, FaceTracker, crop_faces, 
                                       iou_matrix)
 from facial_emotion.detection.yunet_finder import YunetFaceFinder
 from facial_emotion.errors import ModelError
-from tests.scenes import (Placed, background, compose, eye_roll, group_scene, moving_face_clip,
-                          rolled)
+from tests.scenes import (Placed, background, compose, entering_face_clip, eye_roll, group_scene,
+                          moving_face_clip, rolled)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,6 +140,8 @@ def test_the_scenes_of_the_tests_have_exactly_their_faces():
             assert len(video.find(background(width, height, seed))[0]) == 0
     found = [len(video.find(frame)[0]) for frame in moving_face_clip(40, enter_at=10)]
     assert found == [0] * 10 + [1] * 30
+    found = [len(video.find(frame)[0]) for frame in entering_face_clip(20, enter_at=8)]
+    assert found == [1] * 8 + [2] * 12
 
 
 
