@@ -197,6 +197,8 @@ class YunetFaceFinder:
         # The same face found by two passes (or two followed boxes that moved onto one face):
         # the biggest box stands for it, as for the other finders.
         keep = one_per_face(boxes)
+        # Left to right (YuNet sorts by score): a photo's faces get their ids in that order.
+        keep = keep[np.argsort(boxes[keep, 0], kind="stable")]
         rows = rows[keep]
         # YuNet lists the person's right eye first, which is the left one as seen, and so on:
         # its order is LANDMARKS' order.

@@ -107,6 +107,7 @@ def test_stills_find_every_face_exactly_once(width, height, face_width, count):
     assert len(boxes) == count == len(landmarks)
     overlaps = iou_matrix(boxes, np.array([p.box for p in places])) > 0
     assert (overlaps.sum(axis=1) == 1).all() and (overlaps.sum(axis=0) == 1).all()
+    assert (np.diff(boxes[:, 0]) >= 0).all()  # left to right: a photo's ids in that order
 
 
 def test_a_face_too_big_for_the_first_pass_is_found_by_the_second(monkeypatch):
