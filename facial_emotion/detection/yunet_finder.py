@@ -141,7 +141,7 @@ class YunetFaceFinder:
         if width * scales[0] > 2 * LARGE_FACE_WIDTH:
             scales.append(LARGE_FACE_WIDTH / width)
         rows = np.concatenate([self._detect(_shrink(bgr, s)) / _row_scale(s) for s in scales])
-        return self._to_frame(bgr, rows)
+        return self._to_frame(rows, width, height)
 
     def find_near(self, image: np.ndarray, near: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Like `find`, but only near the (x, y, w, h) boxes `near`, for faces of about their
@@ -158,7 +158,8 @@ class YunetFaceFinder:
             rows = rows[(sizes > side / NEAR_SIZE_RATIO) & (sizes < side * NEAR_SIZE_RATIO)]
             if len(rows):
                 found.append(rows[:1])  # the best-scored: YuNet sorts by score
-        return self._to_frame(bgr, np.concatenate(found) if found else np.zeros((0, 15)))
+        rows = np.concatenate(found) if found else np.zeros((0, 15))
+        return self._to_frame(rows, width, height)
 
     def _detect_around(self, bgr: np.ndarray, centre, side: float) -> np.ndarray:
         """YuNet's rows, in frame pixels, for the square of NEAR_CONTEXT * `side` around
@@ -186,10 +187,10 @@ class YunetFaceFinder:
         _, rows = self._net.detect(bgr)
         return np.zeros((0, 15)) if rows is None else rows.astype(np.float64)
 
-    def _to_frame(self, bgr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _to_frame(self, rows: np.ndarray, width: int,
+                  height: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows in frame pixels to clipped boxes and landmarks, one per face, the smallest
         dropped. A face's landmarks may lie outside the frame, where its edge cut it."""
-        height, width = bgr.shape[:2]
         rows = rows[np.maximum(rows[:, 2], rows[:, 3]) >= self.min_size]
         boxes = np.round(rows[:, :4])
         keep = [i for i, box in enumerate(boxes) if len(clip_boxes(box[None], width, height))]
