@@ -12,6 +12,10 @@
    found at a width.
 3. Width: the milliseconds of one full scan at the widths a video or a still might be
    scanned at (fastest of 20 calls).
+4. Flicker: a camera panning across each photo without a face (a 4:3 window sliding over
+   it in 60 frames, sensor noise added), scanned at the video width as the app does: the
+   frames in which YuNet, at its threshold, reports a face. A false face that shows in
+   single frames is what a tracker's confirmation over two frames would hide.
 
 Prints numbers only: no FER2013 pixels leave the data folder.
 """
@@ -140,6 +144,30 @@ def widths(detect) -> None:
         print(f"| {width}x{height} | {1000 * best:.1f} |")
 
 
+def flicker(threshold: float) -> None:
+    from facial_emotion.detection.face_finder import VIDEO_DETECT_WIDTH
+    from facial_emotion.detection.yunet_finder import YunetFaceFinder
+
+    finder = YunetFaceFinder(detect_width=VIDEO_DETECT_WIDTH, score_threshold=threshold)
+    rng = np.random.default_rng(0)
+    frames = hits = 0
+    print(f"\n4. A camera panning over photos without a face, 60 frames each, at "
+          f"{VIDEO_DETECT_WIDTH} px, threshold {threshold}")
+    for name, bgr in faceless_photos():
+        height, width = bgr.shape[:2]
+        w = min(width, round(height * 4 / 3))
+        h = round(w * 3 / 4)
+        found = 0
+        for i in range(60):
+            x = round((width - w) * i / 59)
+            frame = cv2.resize(bgr[:h, x:x + w], (640, 480), interpolation=cv2.INTER_LINEAR)
+            noisy = np.clip(frame + rng.normal(0, 4, frame.shape), 0, 255).astype(np.uint8)
+            found += len(finder.find(noisy)[0]) > 0
+        frames += 60
+        hits += found
+    print(f"frames with a false face: {hits} of {frames}")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "fer2013" / "test",
@@ -153,6 +181,9 @@ def main(argv=None) -> int:
     false_faces(detect)
     true_faces(detect, args.data, args.faces, args.seed)
     widths(detect)
+    from facial_emotion.detection.yunet_finder import SCORE_THRESHOLD
+
+    flicker(SCORE_THRESHOLD)
     return 0
 
 

@@ -6,7 +6,8 @@ frame is scanned in full; in between the finder looks only near the faces alread
 for faces of about their size, which costs a fraction of a full scan.
 A face that enters the frame is found by the next full scan, within `full_scan_every` - 1
 frames (at once while no face is followed, since such frames are all scanned in full), and
-shown the frame after, once confirmed.
+shown once confirmed: at once with YuNet, the frame after with the Haar cascade or MTCNN
+(the finder's `confirm_hits`).
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ class EmotionDetector:
     min_neighbors: Haar votes a face needs; higher gives fewer false faces but misses some
         (detector "haar" only).
     min_size: smallest face, in frame pixels.
-    track: give faces stable ids across frames, show a new face only once it has been seen
-        in 2 of 3 frames, and smooth the probabilities.
+    track: give faces stable ids across frames, smooth the probabilities and, with a finder
+        whose false faces flicker (haar, mtcnn), show a new face only once it has been seen
+        in 2 of 3 frames.
     smoothing: 0 turns smoothing off; towards 1 labels get steadier but slower to change.
     full_scan_every: scan the whole frame every N frames and, in between, only near the faces
         followed; 1 scans every frame in full (slowest, finds a new face at once); higher is
@@ -86,7 +88,8 @@ class EmotionDetector:
         self.full_scan_every = 1 if self.still else int(full_scan_every)
         self.finder = make_finder(detector, detect_width=detect_width, min_size=min_size,
                                   cascade=cascade, min_neighbors=min_neighbors)
-        self.tracker = (FaceTracker(smoothing=smoothing, confirm_hits=1 if self.still else 2)
+        confirm_hits = 1 if self.still else self.finder.confirm_hits
+        self.tracker = (FaceTracker(smoothing=smoothing, confirm_hits=confirm_hits)
                         if track else None)
         # Loads TensorFlow or LiteRT: last, so a bad option fails fast and cheaply.
         if "tensorflow" not in sys.modules:  # the Python API: no tool has set TensorFlow up

@@ -5,8 +5,10 @@ already known (much cheaper, for the frames of a video in between two full scans
 Every finder (`FACE_FINDERS`: YuNet's is in yunet_finder.py, MTCNN's in mtcnn_finder.py) has
 the same two methods: `find(image)` and `find_near(image, near_boxes)`, taking a uint8 BGR,
 BGRA or gray frame and returning int32 (N, 4) boxes (x, y, w, h) in the frame's pixels and
-float32 (N, 5, 2) landmarks (results.LANDMARKS), or None for a finder without them; and a
-`name`. How a face is cropped from these is alignment.py's business.
+float32 (N, 5, 2) landmarks (results.LANDMARKS), or None for a finder without them; a `name`;
+and `confirm_hits`, the frames of a video a new face must be seen in (of its first three)
+before it is shown: 2 for a finder whose false faces flicker up for single frames, which that
+hides, 1 for one that finds hardly any. How a face is cropped is alignment.py's business.
 
 The width faces are found at is the main speed/recall trade-off, and it differs between a
 video and a still: `detect_width_for` holds both defaults, for the library and the CLI alike.
@@ -171,6 +173,7 @@ class HaarFaceFinder:
         return 1.0
 
     name = "haar"
+    confirm_hits = 2  # its false boxes (a mouth, pavement) come and go from frame to frame
 
     def find(self, image: np.ndarray) -> tuple[np.ndarray, None]:
         """int32 (N, 4) boxes (x, y, w, h) in `image`'s pixels (uint8 gray, BGR or BGRA),

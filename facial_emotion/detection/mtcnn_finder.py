@@ -107,6 +107,7 @@ class MtcnnFaceFinder:
         return scale
 
     name = "mtcnn"
+    confirm_hits = 2  # as the cascade: not measured to need less
 
     def find(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """int32 (N, 4) boxes (x, y, w, h) and float32 (N, 5, 2) landmarks (x, y: left eye,

@@ -103,6 +103,10 @@ class YunetFaceFinder:
     """
 
     name = "yunet"
+    # New faces in a video show at once: a camera panning over scikit-image's 19 photos
+    # without a face, 1140 frames at the video width, gave no false face in any frame
+    # (benchmarks/bench_yunet_defaults.py), so there is no flicker for confirmation to hide.
+    confirm_hits = 1
 
     def __init__(self, detect_width: int | None = VIDEO_DETECT_WIDTH, min_size: int = 40,
                  score_threshold: float = SCORE_THRESHOLD, model: Path | None = None):

@@ -188,8 +188,9 @@ def test_the_detector_keeps_landmarks_through_tracking_and_region_search(model_f
     assert isinstance(detector.finder, YunetFaceFinder)
     assert isinstance(detector.tracker, FaceTracker)
     shown = [detector.detect(compose(596, 336, [Placed(60 + 4 * i, 40, 200)])) for i in range(6)]
-    assert [len(faces) for faces in shown] == [0, 1, 1, 1, 1, 1]  # confirmed on its 2nd frame
-    for faces in shown[1:]:
+    assert [len(faces) for faces in shown] == [1] * 6  # shown at once: YuNet's confirm_hits
+    assert [faces[0].track_id for faces in shown] == [1] * 6
+    for faces in shown:
         x, y, w, h = faces[0].box
         marks = faces[0].landmarks
         assert marks.shape == (5, 2) and not marks.flags.writeable
