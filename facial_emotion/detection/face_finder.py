@@ -98,9 +98,7 @@ def check_finder(name: str, cascade: str | os.PathLike | None = None) -> None:
     network loaded): ModelError for YuNet's model file or an OpenCV too old for it, ValueError
     for a cascade given to another finder than haar. A missing cascade is left to the
     finder, which says so."""
-    _check_name(name)
-    if cascade is not None and name != "haar":
-        raise ValueError(f"a cascade is for detector haar, got detector {name!r}")
+    _check_options(name, cascade)
     if name == "yunet":
         from .yunet_finder import check_opencv, load_model
 
@@ -108,22 +106,22 @@ def check_finder(name: str, cascade: str | os.PathLike | None = None) -> None:
         load_model()
 
 
-def _check_name(name: str) -> None:
+def _check_options(name: str, cascade) -> None:
     if name not in FACE_FINDERS:
         raise ValueError(f"expected detector {', '.join(FACE_FINDERS[:-1])} or "
                          f"{FACE_FINDERS[-1]}, got {name!r}")
+    if cascade is not None and name != "haar":
+        raise ValueError(f"a cascade is for detector haar, got detector {name!r}")
 
 
 def make_finder(name: str, *, detect_width: int | None, min_size: int,
                 cascade: str | os.PathLike | None = None, min_neighbors: int = 5):
     """The face finder called `name` (one of FACE_FINDERS). cascade and min_neighbors are
     the Haar cascade's own; another finder refuses a cascade."""
-    _check_name(name)
+    _check_options(name, cascade)
     if name == "haar":
         return HaarFaceFinder(cascade, detect_width=detect_width, min_neighbors=min_neighbors,
                               min_size=min_size)
-    if cascade is not None:
-        raise ValueError(f"a cascade is for detector haar, got detector {name!r}")
     if name == "yunet":
         from .yunet_finder import YunetFaceFinder
 
