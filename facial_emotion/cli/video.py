@@ -190,8 +190,9 @@ def check_paths(args: argparse.Namespace, default_model: Path | None) -> None:
 
     Every input counts by the file it resolves to, however it was named: the cascade found
     by name in haarcascade_files/ or OpenCV's own folder, or left at its default, is
-    protected as much as one given by path.
+    protected as much as one given by path; so is the YuNet model shipped in the package.
     """
+    from ..detection import yunet_finder
     from ..detection.face_finder import resolve_cascade
 
     model = args.model or default_model
@@ -200,6 +201,7 @@ def check_paths(args: argparse.Namespace, default_model: Path | None) -> None:
         inputs = {"the source": Path(args.source), **inputs}
     with contextlib.suppress(ModelError):  # none found: the face finder says so, and where
         inputs["--cascade"] = resolve_cascade(args.cascade)
+    inputs["YuNet's model"] = yunet_finder.MODEL_FILE
     from ..video import check_distinct
 
     check_distinct({f"--{name}": getattr(args, name) for name in OUTPUT_OPTIONS

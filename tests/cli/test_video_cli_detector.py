@@ -130,3 +130,16 @@ def test_an_opencv_too_old_for_yunet_is_one_line(video_cli_env, photo, capsys, m
     assert_one_error_line(code, capsys.readouterr(),
                           f"detector yunet needs OpenCV 4.8 or newer (cv2.FaceDetectorYN), "
                           f"found {version}")
+
+
+def test_yunets_model_is_never_an_output(video_cli_env, photo, tmp_path, capsys, monkeypatch):
+    import facial_emotion.detection.yunet_finder as yunet
+
+    # A copy stands in for the shipped file: were the protection to fail, the copy is hit.
+    shipped = yunet.MODEL_FILE.read_bytes()
+    copy = tmp_path / "yunet.onnx"
+    copy.write_bytes(shipped)
+    monkeypatch.setattr(yunet, "MODEL_FILE", copy)
+    code = main(["--source", str(photo), "--no-display", "--summary", str(copy)])
+    assert_one_error_line(code, capsys.readouterr(), f"--summary {copy} is YuNet's model")
+    assert copy.read_bytes() == shipped
