@@ -149,7 +149,9 @@ def write_run(run, data, checkpoint: bytes, *, state=None, config=None) -> None:
     """A run folder after one epoch, as train() leaves it; `state`/`config` replace those files."""
     (run / "checkpoints").mkdir(parents=True)
     (run / "checkpoints" / "epoch_001.keras").write_bytes(checkpoint)
-    TrainConfig(data=str(data), out=str(run), epochs=2, batch_size=8).save(run / "config.json")
+    # label_weight 1: the synthetic faces have no FER+ votes.
+    TrainConfig(data=str(data), out=str(run), epochs=2, batch_size=8,
+                label_weight=1.0).save(run / "config.json")
     (run / "state.json").write_text(state if state is not None else json.dumps(
         {"epochs_done": 1, "best": 0.25, "best_epoch": 1, "monitor": "val_accuracy",
          "seconds": 1.0, "data_sha256": None}))
@@ -164,7 +166,7 @@ def files_in(run) -> dict:
 
 
 def config_text(**changes) -> str:
-    fields = json.loads(json.dumps(TrainConfig(epochs=2).__dict__, default=str))
+    fields = json.loads(json.dumps(TrainConfig(epochs=2, label_weight=1.0).__dict__, default=str))
     return json.dumps({**fields, **changes})
 
 
@@ -351,7 +353,7 @@ def test_training_onto_a_full_disk_keeps_no_half_checkpoint(tmp_path, capsys, fe
                                                        "PrivateTest": 7}))
 
     rc = main(["--data", str(data), "--out", str(out), "--epochs", "1", "--batch-size", "8",
-               "--swa-epochs", "0"])
+               "--swa-epochs", "0", "--label-weight", "1"])
 
     line = one_error_line(rc, capsys.readouterr())
     assert line == f"{PREFIX} {out / 'checkpoints' / 'epoch_001.keras'}: No space left on device"

@@ -45,10 +45,11 @@ def temp_files(run_dir: Path) -> list[str]:
 
 def train_args(data: Path, out: Path, epochs: int = 1, *more: str) -> list[str]:
     """A new run's options. One warm-up epoch, so that a longer run (resumed with --epochs)
-    has a cosine part whose length changes."""
+    has a cosine part whose length changes; label weight 1, as the synthetic faces have no
+    FER+ votes."""
     return ["--data", str(data), "--out", str(out), "--epochs", str(epochs),
             "--batch-size", str(BATCH), "--seed", str(SEED), "--swa-epochs", "0",
-            "--warmup-epochs", "1", *more]
+            "--warmup-epochs", "1", "--label-weight", "1", *more]
 
 
 @pytest.fixture(scope="session")

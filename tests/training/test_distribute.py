@@ -34,7 +34,7 @@ SCRIPT = textwrap.dedent("""
         return Split(images.astype(np.uint8), labels)
     data = FER2013(split(96), split(32), split(32), source="synthetic")
     config = TrainConfig(out=sys.argv[1], epochs=1, batch_size=16, strategy="mirrored",
-                         warmup_epochs=0)
+                         warmup_epochs=0, label_weight=1.0)
     result = train(config, data=data)
     print(json.dumps({"replicas": make_strategy("mirrored").num_replicas_in_sync,
                       "accuracy": result.report["private_test"]["accuracy"]}))

@@ -111,7 +111,8 @@ def split():
 
 
 def batches(split, initial_epoch: int, count: int):
-    ds = make_dataset(split, 32, config(batch_size=32), training=True, initial_epoch=initial_epoch)
+    c = config(batch_size=32, label_weight=1.0)  # the split has no votes
+    ds = make_dataset(split, 32, c, training=True, initial_epoch=initial_epoch)
     return [(x.numpy(), y.numpy()) for x, y in ds.take(count)]
 
 
