@@ -1,13 +1,3 @@
-"""Fixtures for the detection tests: one untrained classifier per session."""
-
-from __future__ import annotations
-
-import pytest
-
-from tests.helpers_video import ModelFiles, untrained_model
-
-
-@pytest.fixture(scope="session")
-def model_files(tmp_path_factory) -> ModelFiles:
-    """An untrained Mini-Xception classifier, saved, with its LiteRT conversion cached."""
-    return untrained_model(tmp_path_factory)
+"""Fixtures for the detection tests: the untrained classifier (`model_files`) and `warm_cache`
+come from tests/conftest.py, one per session, so that a test that builds a detector converts
+and loads nothing."""
