@@ -44,10 +44,9 @@ class ModelFiles:
 def untrained_model(tmp_path_factory) -> ModelFiles:
     """Build, save and convert an untrained Mini-Xception classifier once per test run.
 
-    Several conftests call this from their own session fixtures; the files are built once
-    (tests/once.py), so the second caller, and every pytest-xdist worker, reuses them.
-    Converting to LiteRT takes seconds, so it happens here once rather than in every test
-    that loads a model.
+    tests/conftest.py's `model_files` calls this; the files are built once per run
+    (tests/once.py), so every pytest-xdist worker reuses them. Converting to LiteRT takes
+    seconds, so it happens here once rather than in every test that loads a model.
     """
     def files_in(root: Path) -> ModelFiles:
         return ModelFiles(root / "emotion_untrained.keras", root / "xdg-cache")
