@@ -21,7 +21,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from facial_emotion.labels import EMOTIONS, IMAGE_SIZE  # noqa: E402
-from tests.helpers_video import camera_cannot_open  # noqa: E402
+from tests.helpers_video import (ModelFiles, camera_cannot_open, load_once,  # noqa: E402
+                                 untrained_model)
 
 MISSING_CAMERA = 97  # a camera index that no test machine has
 
@@ -196,3 +197,26 @@ def missing_camera() -> int:
     if reason:
         pytest.skip(reason)
     return MISSING_CAMERA
+
+
+@pytest.fixture(scope="session")
+def model_files(tmp_path_factory) -> ModelFiles:
+    """An untrained Mini-Xception classifier, saved, with its LiteRT conversion cached."""
+    return untrained_model(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def untrained_keras(model_files):
+    """`model_files.model` loaded once per session; only for tests that do not change it."""
+    from facial_emotion.model import load_classifier
+    return load_classifier(model_files.model)
+
+
+@pytest.fixture
+def warm_cache(model_files, untrained_keras, monkeypatch) -> ModelFiles:
+    """The session's untrained classifier, converted and loaded once: $XDG_CACHE_HOME points
+    at its LiteRT conversion, and a detector or CLI built in the test takes the loaded Keras
+    model instead of reading the file again (tests/helpers_video.py: load_once)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
+    load_once(monkeypatch, model_files, untrained_keras)
+    return model_files

@@ -19,6 +19,7 @@ import numpy as np
 
 from facial_emotion.labels import EMOTIONS
 from facial_emotion.video import VideoInfo
+from tests.once import built_once
 
 FOURCC = {".mp4": "mp4v", ".avi": "MJPG"}
 LANDMARK_COLUMNS = ["left_eye_x", "left_eye_y", "right_eye_x", "right_eye_y", "nose_x",
@@ -41,21 +42,40 @@ class ModelFiles:
 
 
 def untrained_model(tmp_path_factory) -> ModelFiles:
-    """Build, save and convert an untrained Mini-Xception classifier once per test session.
+    """Build, save and convert an untrained Mini-Xception classifier once per test run.
 
-    Several conftests call this from their own session fixtures; the files live at a fixed
-    place under the session's base temp folder, so the second caller reuses them. Converting
-    to LiteRT takes ~10 s, so it happens here once rather than in every test that loads a model.
+    tests/conftest.py's `model_files` calls this; the files are built once per run
+    (tests/once.py), so every pytest-xdist worker reuses them. Converting to LiteRT takes
+    seconds, so it happens here once rather than in every test that loads a model.
     """
-    root = tmp_path_factory.getbasetemp() / "untrained-classifier"
-    files = ModelFiles(root / "emotion_untrained.keras", root / "xdg-cache")
-    if not files.model.is_file():
+    def files_in(root: Path) -> ModelFiles:
+        return ModelFiles(root / "emotion_untrained.keras", root / "xdg-cache")
+
+    def build(root: Path) -> None:
         from facial_emotion.detection import EmotionClassifier
         from facial_emotion.model import build_classifier, build_mini_xception, save_atomically
 
+        files = files_in(root)
         save_atomically(build_classifier(build_mini_xception()), files.model)
         EmotionClassifier(files.model, cache_dir=files.cache_dir)  # warms the LiteRT cache
-    return files
+
+    return files_in(built_once(tmp_path_factory, "untrained-classifier", build))
+
+
+def load_once(monkeypatch, files: ModelFiles, model) -> None:
+    """Have EmotionClassifier take `model`, the Keras model loaded from `files.model` once,
+    instead of loading that file again (a third of a second each time). Other files, and
+    loads for training (compile=True), go to the real load_classifier."""
+    import facial_emotion.detection.classifier as classifier
+
+    real = classifier.load_classifier
+
+    def load(path=None, *, compile: bool = False):
+        if path is not None and not compile and Path(path) == files.model:
+            return model
+        return real(path, compile=compile)
+
+    monkeypatch.setattr(classifier, "load_classifier", load)
 
 
 def synthetic_frames(count: int, width: int = 160, height: int = 120) -> list[np.ndarray]:

@@ -16,6 +16,7 @@ from facial_emotion.cli.main import main
 from facial_emotion.labels import IMAGE_SIZE
 from facial_emotion.runtime import cpu_flags
 from tests.helpers_video import HAS_LITERT
+from tests.once import built_once
 
 needs_litert = pytest.mark.skipif(not HAS_LITERT, reason="ai-edge-litert not installed")
 PREFIX = "facial-emotion export: error:"
@@ -38,32 +39,36 @@ def quiet_process(monkeypatch, restore_logging):
 
 @pytest.fixture(scope="module")
 def spread_model(tmp_path_factory) -> Path:
-    """An untrained classifier whose probabilities spread over (0, 1), saved as .keras."""
-    import keras
+    """An untrained classifier whose probabilities spread over (0, 1), saved as .keras once
+    per test run (tests/once.py)."""
+    def build(folder: Path) -> None:
+        import keras
 
-    from facial_emotion.model import build_classifier, build_mini_xception, save_atomically
+        from facial_emotion.model import build_classifier, build_mini_xception, save_atomically
 
-    keras.utils.set_random_seed(0)
-    network = build_mini_xception()
-    last_conv = network.layers[-3]  # Conv2D(classes) -> GlobalAveragePooling2D -> softmax
-    kernel, bias = last_conv.get_weights()
-    last_conv.set_weights([kernel * 150.0, bias])
-    path = tmp_path_factory.mktemp("export") / "spread.keras"
-    save_atomically(build_classifier(network), path)
-    return path
+        keras.utils.set_random_seed(0)
+        network = build_mini_xception()
+        last_conv = network.layers[-3]  # Conv2D(classes) -> GlobalAveragePooling2D -> softmax
+        kernel, bias = last_conv.get_weights()
+        last_conv.set_weights([kernel * 150.0, bias])
+        save_atomically(build_classifier(network), folder / "spread.keras")
+
+    return built_once(tmp_path_factory, "export", build) / "spread.keras"
 
 
 @pytest.fixture(scope="module")
 def exported(spread_model, tmp_path_factory, logging_restored) -> dict[bool, Path]:
     """{float16: the exported file}: float32 to an explicit --output, float16 to the default
-    name in the current folder."""
-    out = tmp_path_factory.mktemp("exported")
-    with pytest.MonkeyPatch.context() as mp, logging_restored():
-        isolate_process(mp)
-        mp.chdir(out)
-        assert main(["export", str(spread_model), "--format", "tflite",
-                     "--output", str(out / "model.tflite")]) == 0
-        assert main(["export", str(spread_model), "--float16"]) == 0
+    name in the current folder; exported once per test run."""
+    def export_both(out: Path) -> None:
+        with pytest.MonkeyPatch.context() as mp, logging_restored():
+            isolate_process(mp)
+            mp.chdir(out)
+            assert main(["export", str(spread_model), "--format", "tflite",
+                         "--output", str(out / "model.tflite")]) == 0
+            assert main(["export", str(spread_model), "--float16"]) == 0
+
+    out = built_once(tmp_path_factory, "exported", export_both)
     return {False: out / "model.tflite", True: out / "spread-float16.tflite"}
 
 
@@ -86,6 +91,7 @@ def litert_probabilities(path: Path, faces: np.ndarray) -> np.ndarray:
     return interpreter.get_tensor(out["index"])
 
 
+@pytest.mark.slow
 @needs_litert
 @pytest.mark.parametrize("float16, atol", [
     pytest.param(False, 1e-4, id="float32 within 1e-4"),
@@ -103,11 +109,13 @@ def test_exported_probabilities_match_the_keras_model(exported, spread_model, fl
     np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=atol)
 
 
+@pytest.mark.slow
 def test_float16_halves_the_file(exported):
     sizes = {f16: path.stat().st_size for f16, path in exported.items()}
     assert sizes[True] < 0.6 * sizes[False]
 
 
+@pytest.mark.slow
 @needs_litert
 def test_export_is_what_the_classifier_runs(exported, spread_model, tmp_path):
     """One conversion: the float32 export and EmotionClassifier's cached LiteRT model are the

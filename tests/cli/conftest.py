@@ -12,20 +12,13 @@ import pytest
 
 import facial_emotion.detection.detector
 from facial_emotion.runtime import cpu_flags
-from tests.helpers_video import (ModelFiles, scripted_finder_class,
-                                 untrained_model)
-
-
-
-@pytest.fixture(scope="session")
-def model_files(tmp_path_factory) -> ModelFiles:
-    """An untrained Mini-Xception classifier, saved, with its LiteRT conversion cached."""
-    return untrained_model(tmp_path_factory)
+from tests.helpers_video import scripted_finder_class
 
 
 @pytest.fixture
-def video_cli_env(model_files, monkeypatch, restore_logging):
-    """Undo what main() changes in the process, and point it at the warmed LiteRT cache.
+def video_cli_env(warm_cache, monkeypatch, restore_logging):
+    """Undo what main() changes in the process, and point it at the warmed LiteRT cache and
+    the model loaded once (`warm_cache`, tests/conftest.py).
 
     main() sets TensorFlow variables in os.environ, OpenCV's log level and the root logger;
     all are put back after the test (`restore_logging` comes from tests/conftest.py).
@@ -38,9 +31,8 @@ def video_cli_env(model_files, monkeypatch, restore_logging):
     if "avx512f" in cpu_flags():
         # What configure_tensorflow() would set; set here, it is undone after the test.
         monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
     opencv_level = cv2.utils.logging.getLogLevel()
-    yield model_files
+    yield warm_cache
     cv2.utils.logging.setLogLevel(opencv_level)
 
 

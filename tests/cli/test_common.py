@@ -48,14 +48,20 @@ def test_a_ctrl_c_while_libraries_load_is_raised_when_they_are_loaded():
 
     from facial_emotion.cli.common import interrupt_deferred
 
+    # Python's own handler, as in a terminal: a test run started in the background by a shell
+    # without job control inherits an ignored SIGINT, which interrupt_deferred leaves ignored.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     steps = []
-    with pytest.raises(KeyboardInterrupt):
-        with interrupt_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            try:  # what a library's optional import does with an interrupted native init
-                raise ImportError("initialization failed")
-            except ImportError:
-                steps.append("went on")
-            steps.append("block finished")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with interrupt_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+                try:  # what a library's optional import does with an interrupted native init
+                    raise ImportError("initialization failed")
+                except ImportError:
+                    steps.append("went on")
+                steps.append("block finished")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert steps == ["went on", "block finished"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -346,6 +346,7 @@ def test_training_into_a_read_only_folder(tmp_path, capsys, fer_csv, fer_rows, t
     assert line == f"{PREFIX} {out / 'run'}: cannot write there (Read-only file system)"
 
 
+@pytest.mark.slow
 def test_training_onto_a_full_disk_keeps_no_half_checkpoint(tmp_path, capsys, fer_csv, fer_rows,
                                                             tmpfs):
     out = tmpfs("64k")  # room for config.json, not for a checkpoint

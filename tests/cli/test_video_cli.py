@@ -557,6 +557,7 @@ def test_number_keys_select_the_face_with_that_id(video_cli_env, scripted_faces,
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_a_run_prints_only_its_summary(video_cli_env, tmp_path):
     """No TensorFlow, absl, CUDA or CPU-feature lines: checked in a fresh process, since the
     notices come from the first `import tensorflow` and from C++ code writing to stderr."""
@@ -650,6 +651,7 @@ def random_clip(path, count: int, fps: float) -> Path:
     return write_video(path, frames, fps)
 
 
+@pytest.mark.slow
 def test_a_cut_short_video_is_one_warning_line_and_its_frames(video_cli_env, tmp_path):
     path = random_clip(tmp_path / "clip.avi", 40, 10.0)
     path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
@@ -662,6 +664,7 @@ def test_a_cut_short_video_is_one_warning_line_and_its_frames(video_cli_env, tmp
                                      "could be read; it may be cut short or damaged")
 
 
+@pytest.mark.slow
 def test_a_frame_rate_mp4_cannot_store_is_one_line(video_cli_env, tmp_path):
     """FFmpeg's "timebase 100/74733 not supported" and OpenCV's two ERROR lines hidden."""
     path = random_clip(tmp_path / "fast.avi", 3, 747.33)
@@ -673,6 +676,7 @@ def test_a_frame_rate_mp4_cannot_store_is_one_line(video_cli_env, tmp_path):
         "747.33 fps; try .avi"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/maps")
 @pytest.mark.parametrize("loading", ["tensorflow", "litert"])
 def test_ctrl_c_during_start_up_is_exit_130_and_one_line(video_cli_env, tmp_path, loading):

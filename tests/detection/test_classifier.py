@@ -87,6 +87,7 @@ def test_a_damaged_cache_is_rebuilt_with_one_warning(model_files, cache_dir, cap
     np.testing.assert_allclose(classifier.predict(faces()), expected, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_an_unwritable_cache_only_warns(model_files, tmp_path, caplog):
     blocker = tmp_path / "cache"
     blocker.write_text("a file where the cache folder should be")

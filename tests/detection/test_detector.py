@@ -443,10 +443,9 @@ def test_detector_with_the_real_finder_finds_nothing_in_a_blank_frame(base_detec
     ({"still": True, "detect_width": 600, "full_scan_every": 5}, 600, 1, 1),
     ({"still": True, "detect_width": None}, None, 1, 1),
 ])
-def test_detector_constructor_wires_its_parts(model_files, monkeypatch, kwargs, detect_width,
-                                              full_scan_every, confirm_hits):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
-    detector = EmotionDetector(model_files.model, **kwargs)
+def test_detector_constructor_wires_its_parts(warm_cache, kwargs, detect_width, full_scan_every,
+                                              confirm_hits):
+    detector = EmotionDetector(warm_cache.model, **kwargs)
     assert detector.class_names == EMOTIONS
     assert detector.finder.detect_width == detect_width
     assert detector.full_scan_every == full_scan_every
@@ -474,12 +473,11 @@ def test_detector_constructor_wires_its_parts(model_files, monkeypatch, kwargs, 
     ({"full_scan_every": 2.5}, TypeError),
     ({"full_scan_every": True}, TypeError),
 ])
-def test_detector_constructor_errors(model_files, tmp_path, monkeypatch, kwargs, error):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
+def test_detector_constructor_errors(warm_cache, tmp_path, kwargs, error):
     if "model" in kwargs:
         kwargs = {**kwargs, "model": tmp_path / kwargs["model"]}
     else:
-        kwargs = {"model": model_files.model, **kwargs}
+        kwargs = {"model": warm_cache.model, **kwargs}
     with pytest.raises(error, match="expected|not found|cascade"):
         EmotionDetector(**kwargs)
 
@@ -544,12 +542,10 @@ def test_reset_makes_the_next_frame_a_full_scan(make_detector):
 # --- real faces: the astronaut pasted into scenes (tests/scenes.py) -------------------------
 
 @pytest.fixture
-def real_detector(model_files, monkeypatch):
+def real_detector(warm_cache):
     """Factory: an EmotionDetector with the real Haar cascade and the untrained classifier."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
-
     def make(**kwargs) -> EmotionDetector:
-        return EmotionDetector(model_files.model, **kwargs)
+        return EmotionDetector(warm_cache.model, **kwargs)
     return make
 
 

@@ -91,8 +91,8 @@ def test_stills_find_every_face_exactly_once(width, height, face_width, count):
 
 
 @needs_mtcnn
-def test_the_detector_gives_landmarks_in_frame_pixels(model_files):
-    detector = EmotionDetector(model_files.model, detector="mtcnn", still=True)
+def test_the_detector_gives_landmarks_in_frame_pixels(warm_cache):
+    detector = EmotionDetector(warm_cache.model, detector="mtcnn", still=True)
     faces = detector.detect(compose(600, 450, [PLACE]))
     assert len(faces) == 1
     x, y, w, h = faces[0].box
@@ -103,8 +103,8 @@ def test_the_detector_gives_landmarks_in_frame_pixels(model_files):
 
 
 @needs_mtcnn
-def test_video_keeps_landmarks_through_tracking_and_region_search(model_files):
-    detector = EmotionDetector(model_files.model, detector="mtcnn", full_scan_every=5)
+def test_video_keeps_landmarks_through_tracking_and_region_search(warm_cache):
+    detector = EmotionDetector(warm_cache.model, detector="mtcnn", full_scan_every=5)
     assert isinstance(detector.tracker, FaceTracker)
     shown = []
     for i in range(6):
@@ -113,8 +113,8 @@ def test_video_keeps_landmarks_through_tracking_and_region_search(model_files):
     assert all(faces[0].landmarks is not None for faces in shown[1:])
 
 
-def test_haar_gives_no_landmarks(model_files):
-    faces = EmotionDetector(model_files.model, still=True, detector="haar").detect(
+def test_haar_gives_no_landmarks(warm_cache):
+    faces = EmotionDetector(warm_cache.model, still=True, detector="haar").detect(
         compose(600, 450, [PLACE]))
     assert len(faces) == 1 and faces[0].landmarks is None
 

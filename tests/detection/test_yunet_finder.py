@@ -181,10 +181,8 @@ def test_the_crops_of_a_rolled_face_come_out_level(finder):
         assert similarity(aligned, upright) > similarity(box, upright_box) + 0.2
 
 
-def test_the_detector_keeps_landmarks_through_tracking_and_region_search(model_files,
-                                                                         monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
-    detector = EmotionDetector(model_files.model, full_scan_every=5)  # yunet: the default
+def test_the_detector_keeps_landmarks_through_tracking_and_region_search(warm_cache):
+    detector = EmotionDetector(warm_cache.model, full_scan_every=5)  # yunet: the default
     assert isinstance(detector.finder, YunetFaceFinder)
     assert isinstance(detector.tracker, FaceTracker)
     shown = [detector.detect(compose(596, 336, [Placed(60 + 4 * i, 40, 200)])) for i in range(6)]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.once import built_once
+
 # 4 steps of batch 32 per epoch: 3 full batches and a short one, so both shapes are traced.
 COUNTS = {"Training": 7 * 16, "PublicTest": 7 * 4, "PrivateTest": 7 * 4}
 BATCH = 32
@@ -54,13 +56,16 @@ def train_args(data: Path, out: Path, epochs: int = 1, *more: str) -> list[str]:
 
 @pytest.fixture(scope="session")
 def one_epoch_run(tmp_path_factory, fer_csv, fer_rows, logging_restored) -> Run:
-    """Train one epoch through the CLI, in-process; the dataset cache goes to tmp."""
+    """Train one epoch through the CLI, in-process, once per test run (tests/once.py: the
+    pytest-xdist workers share it); the dataset cache goes to tmp."""
     from facial_emotion.cli.train import main
 
-    root = tmp_path_factory.mktemp("one_epoch")
-    data = fer_csv(root / "fer2013.csv", fer_rows(COUNTS))
-    with pytest.MonkeyPatch.context() as mp, logging_restored():
-        mp.setenv("XDG_CACHE_HOME", str(root / "xdg-cache"))
-        assert main(train_args(data, root / "run")) == 0
-    assert list((root / "xdg-cache" / "facial_emotion").glob("*.npz"))  # the cache went to tmp
-    return Run(root / "run", data)
+    def train(root: Path) -> None:
+        data = fer_csv(root / "fer2013.csv", fer_rows(COUNTS))
+        with pytest.MonkeyPatch.context() as mp, logging_restored():
+            mp.setenv("XDG_CACHE_HOME", str(root / "xdg-cache"))
+            assert main(train_args(data, root / "run")) == 0
+        assert list((root / "xdg-cache" / "facial_emotion").glob("*.npz"))  # the cache: tmp
+
+    root = built_once(tmp_path_factory, "one_epoch", train)
+    return Run(root / "run", root / "fer2013.csv")

@@ -25,7 +25,7 @@ from facial_emotion.model import load_classifier
 from tests.training.conftest import STEPS, read_log, read_state, temp_files
 from tests.training.kill_driver import WRITE_POINTS
 
-pytestmark = pytest.mark.usefixtures("restore_logging")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("kill_driver.py")

@@ -52,6 +52,7 @@ def test_make_strategy_names(name, error):
         assert make_strategy(name).num_replicas_in_sync >= 1
 
 
+@pytest.mark.slow
 def test_mirrored_training_on_two_logical_cpus(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
            "XDG_CACHE_HOME": str(tmp_path / "cache")}

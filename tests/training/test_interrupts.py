@@ -14,7 +14,7 @@ from facial_emotion.training.checkpoints import STATE_FILE
 from facial_emotion.training.progress import EpochProgress
 from tests.training.conftest import read_state, temp_files
 
-pytestmark = pytest.mark.usefixtures("restore_logging")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 
 @pytest.fixture(autouse=True)

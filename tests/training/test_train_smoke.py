@@ -20,7 +20,7 @@ from facial_emotion.model import load_classifier
 from tests.training.conftest import (BATCH, COUNTS, STEPS, read_log, read_state, temp_files,
                                      train_args)
 
-pytestmark = pytest.mark.usefixtures("restore_logging")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("restore_logging")]
 
 RUN_FILES = ("emotion_mini_xception.keras", "checkpoints/epoch_001.keras", "state.json",
              "config.json", "log.csv", "report.json", "confusion_matrix.png",
