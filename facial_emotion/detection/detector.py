@@ -24,13 +24,14 @@ from .alignment import crop_faces
 from .face_finder import FACE_FINDERS, detect_width_for, make_finder
 from .tracker import FaceTracker
 
-# A frame costs about F/N + R + C: a full scan F (~12 ms at 320 px on the 2-core test
-# machine) every N frames, a search near each face R (~1.5 ms), and the rest C (~1.5 ms:
-# classifier, tracker, drawing). benchmarks/bench_video.py --sweep, end to end on a 596x336
-# clip, against scanning every frame: N=3 2.6x, 5 3.0x, 8 3.6x, 10 3.9x, every N finding the
-# face in the same frames. Past 5 the full scans are under half the time, while a face that
-# enters beside one already followed waits up to N - 1 frames: 5 keeps that under 1/6 s at
-# 30 fps, 10 would double it for ~25% more speed.
+# A frame costs about F/N + R + C: a full scan F every N frames, a search near each face R,
+# and the rest C (decoding, classifier, tracker, drawing). With the Haar cascade F was ~12 ms
+# at 320 px on the 2-core test machine and N=5 ran 3.0x scanning every frame. With YuNet F is
+# ~2-3 ms and R ~1 ms, and it still pays: `benchmarks/bench_video.py --frames 580 --sweep`,
+# end to end on a 596x336 clip, every frame 206 fps, N=3 294, N=5 325, N=10 364, every N
+# finding the face in the same 550 frames. A face that enters beside one already followed
+# waits up to N - 1 frames: 5 keeps that under 1/6 s at 30 fps, 10 would double it for ~12%
+# more speed.
 DEFAULT_FULL_SCAN_EVERY = 5
 
 
