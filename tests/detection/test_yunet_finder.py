@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 import facial_emotion.detection.yunet_finder as yunet
-from facial_emotion.detection import (EmotionDetector, FaceTracker, crop_faces, detect_width_for,
-                                      iou_matrix)
+from facial_emotion.detection import EmotionDetector, FaceTracker, detect_width_for, iou_matrix
 from facial_emotion.detection.yunet_finder import YunetFaceFinder
 from facial_emotion.errors import ModelError
 from tests.scenes import (Placed, background, compose, entering_face_clip, eye_roll, group_scene,
@@ -158,27 +157,6 @@ def test_search_near_wants_a_face_of_about_the_boxs_size(finder):
     scene = compose(596, 336, [Placed(40, 40, 150)])
     boxes, landmarks = finder.find_near(scene, np.array([[40, 40, 30, 30]]))  # far too small
     assert boxes.shape == (0, 4) and landmarks.shape == (0, 5, 2)
-
-
-def test_the_crops_of_a_rolled_face_come_out_level(finder):
-    """Aligned on the eyes, the face rolled +-15 degrees gives about the crop it gives upright,
-    and rolled further, much more so than cropped from its box (YuNet reads big rolls short,
-    so those crops are levelled most of the way)."""
-    def crops(degrees):
-        frame = cv2.cvtColor(rolled(compose(600, 450, [PLACE]), face_centre(), degrees),
-                             cv2.COLOR_BGR2GRAY)
-        boxes, landmarks = finder.find(frame)
-        return (crop_faces(frame, boxes, landmarks)[0, :, :, 0].astype(np.float64),
-                crop_faces(frame, boxes)[0, :, :, 0].astype(np.float64))
-
-    def similarity(a, b):
-        return np.corrcoef(a.ravel(), b.ravel())[0, 1]
-
-    upright, upright_box = crops(0)
-    for degrees in (15, -15, 25, -25, 35, -35):
-        aligned, box = crops(degrees)
-        assert similarity(aligned, upright) > (0.9 if abs(degrees) == 15 else 0.45)
-        assert similarity(aligned, upright) > similarity(box, upright_box) + 0.2
 
 
 def test_the_detector_keeps_landmarks_through_tracking_and_region_search(warm_cache):
