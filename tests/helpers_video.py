@@ -189,6 +189,7 @@ class ScriptedFinder:
         self.near: list[np.ndarray] = []        # the boxes each find_near call was given
 
     name = "scripted"
+    takes_colour = True  # it records the frame as the detector got it
     confirm_hits = 2  # as the Haar cascade: the CLI tests see new faces confirmed
 
     def find(self, image: np.ndarray) -> tuple[np.ndarray, None]:

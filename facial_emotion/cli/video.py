@@ -71,7 +71,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                for name, parameter in inspect.signature(EmotionDetector).parameters.items()}
     p = ArgumentParser(prog=prog, formatter_class=_HelpFormatter, description=(
         "Find every face (YuNet, Haar cascade or MTCNN), classify its emotion with "
-        "Mini-Xception, and show, save or export the result. Keys in the window: q or Esc quit; type a face's "
+        "Mini-Xception, and show, save or export the result. Keys in the window: q or Esc "
+        "quit; type a face's "
         "id (the #N on screen) to show its bars; 0 goes back to the largest face."))
     p.add_argument("--source", default="0", metavar="SOURCE",
                    help="webcam index, video file or image file")

@@ -115,7 +115,7 @@ class EmotionDetector:
         bad path; a file name) and ValueError for an empty frame or an unusable shape."""
         image = as_uint8(frame)
         gray = to_gray(image)  # once per frame, for the crops; it also checks the shape
-        boxes, landmarks = self._find(image)  # the finder takes the colours it needs
+        boxes, landmarks = self._find(image if self.finder.takes_colour else gray)
         probabilities = self.classifier.predict(crop_faces(gray, boxes, landmarks))
         faces = [Face(tuple(box), p, None, self.class_names,
                       None if landmarks is None else landmarks[i])

@@ -6,7 +6,8 @@ Every finder (`FACE_FINDERS`: YuNet's is in yunet_finder.py, MTCNN's in mtcnn_fi
 the same two methods: `find(image)` and `find_near(image, near_boxes)`, taking a uint8 BGR,
 BGRA or gray frame and returning int32 (N, 4) boxes (x, y, w, h) in the frame's pixels and
 float32 (N, 5, 2) landmarks (results.LANDMARKS), or None for a finder without them; a `name`;
-and `confirm_hits`, the frames of a video a new face must be seen in (of its first three)
+`takes_colour`, whether it looks at the colours (else the detector hands it the gray frame it
+makes anyway, so nothing converts a frame twice); and `confirm_hits`, the frames of a video a new face must be seen in (of its first three)
 before it is shown: 2 for a finder whose false faces flicker up for single frames, which that
 hides, 1 for one that finds hardly any. How a face is cropped is alignment.py's business.
 
@@ -171,6 +172,7 @@ class HaarFaceFinder:
         return 1.0
 
     name = "haar"
+    takes_colour = False
     confirm_hits = 2  # its false boxes (a mouth, pavement) come and go from frame to frame
 
     def find(self, image: np.ndarray) -> tuple[np.ndarray, None]:

@@ -107,6 +107,7 @@ class MtcnnFaceFinder:
         return scale
 
     name = "mtcnn"
+    takes_colour = False  # the networks get the gray frame's one channel, repeated
     confirm_hits = 2  # as the cascade: not measured to need less
 
     def find(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

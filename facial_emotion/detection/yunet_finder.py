@@ -103,6 +103,7 @@ class YunetFaceFinder:
     """
 
     name = "yunet"
+    takes_colour = True  # trained on colour photos
     # New faces in a video show at once: a camera panning over scikit-image's 19 photos
     # without a face, 1140 frames at the video width, gave no false face in any frame
     # (benchmarks/bench_yunet_defaults.py), so there is no flicker for confirmation to hide.

@@ -418,6 +418,14 @@ def test_tracking_smooths_the_classifiers_probabilities(make_detector):
         np.testing.assert_allclose(face.probabilities, expected, atol=1e-5)
 
 
+@pytest.mark.parametrize("shape", [(120, 160, 3), (120, 160, 4), (120, 160)])
+def test_a_finder_of_gray_frames_gets_the_detectors_own_gray(make_detector, monkeypatch, shape):
+    detector = make_detector([[[10, 10, 40, 40]]])
+    monkeypatch.setattr(detector.finder, "takes_colour", False)  # as haar and mtcnn
+    assert len(detector.detect(random_frame(shape))) == 1
+    assert detector.finder.calls == [shape[:2]]  # one gray frame, converted once
+
+
 def test_detector_reset_restarts_ids(make_detector):
     detector = make_detector([[[0, 0, 30, 30]], [[100, 0, 30, 30]], [[100, 0, 30, 30]]])
     frame = random_frame((120, 160))
