@@ -17,6 +17,11 @@ class SourceError(FacialEmotionError, ValueError):
     """A camera, video or image that cannot be opened, or an output that cannot be written."""
 
 
+class OutputError(SourceError):
+    """An output that cannot be written (a full disk, a folder made read-only). A batch stops
+    at one, where it goes on past a source that cannot be read."""
+
+
 class RunError(FacialEmotionError, ValueError):
     """A training run folder that is damaged, in use, or would be overwritten."""
 

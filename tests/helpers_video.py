@@ -24,8 +24,8 @@ from tests.once import built_once
 FOURCC = {".mp4": "mp4v", ".avi": "MJPG"}
 LANDMARK_COLUMNS = ["left_eye_x", "left_eye_y", "right_eye_x", "right_eye_y", "nose_x",
                     "nose_y", "mouth_left_x", "mouth_left_y", "mouth_right_x", "mouth_right_y"]
-CSV_COLUMNS = ["frame", "time_s", "face_id", "x", "y", "w", "h", "angry", "disgust", "fear",
-               "happy", "sad", "surprise", "neutral", "emotion", *LANDMARK_COLUMNS]
+CSV_COLUMNS = ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "angry", "disgust",
+               "fear", "happy", "sad", "surprise", "neutral", "emotion", *LANDMARK_COLUMNS]
 HAS_LITERT = importlib.util.find_spec("ai_edge_litert") is not None
 
 

@@ -13,6 +13,13 @@ from .panel import Corner, ProbabilityBarsAnnotator
 from .style import (EMOTION_COLORS, NEAR_TIE_POINTS, caption, class_color, emotion_color,
                     overlay_scale)
 
+
+def default_annotators() -> list:
+    """What the tools draw, in order: the panel first, so that boxes and labels are drawn
+    over it where they meet, then the boxes, the labels and the frame rate."""
+    return [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(), FpsAnnotator()]
+
+
 __all__ = ["EMOTION_COLORS", "NEAR_TIE_POINTS", "BoxAnnotator", "Corner", "FpsAnnotator",
            "LabelAnnotator", "ProbabilityBarsAnnotator", "caption", "class_color",
-           "emotion_color", "overlay_scale"]
+           "default_annotators", "emotion_color", "overlay_scale"]

@@ -74,8 +74,19 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "Mini-Xception, and show, save or export the result. Keys in the window: q or Esc "
         "quit; type a face's "
         "id (the #N on screen) to show its bars; 0 goes back to the largest face."))
-    p.add_argument("--source", default="0", metavar="SOURCE",
-                   help="webcam index, video file or image file")
+    p.add_argument("--source", nargs="+", default=["0"], metavar="SOURCE",
+                   help="webcam index, video or image file, folder of them, or quoted glob "
+                        "(\"clips/*.mp4\"); several make a batch, whose --output and "
+                        "--timeline name folders (default 0, the first webcam)")
+    p.add_argument("--recursive", action="store_true",
+                   help="a folder's subfolders too")
+    p.add_argument("--workers", type=positive(int), default=1, metavar="N",
+                   help="analyse N sources of a batch at once, each in its own process "
+                        "(with --no-display)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a batch that was stopped (Ctrl-C, kill, a crash, a full "
+                        "disk) with the same options: the sources it finished are not "
+                        "analysed again")
     p.add_argument("--model", type=Path, metavar="FILE",
                    help="saved classifier (.keras); default models/emotion_mini_xception.keras")
     p.add_argument("--cascade", metavar="XML",
@@ -146,6 +157,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
 
 OUTPUT_OPTIONS = ("output", "csv", "jsonl", "timeline", "summary")
+FOLDER_OPTIONS = ("output", "timeline")  # with several sources: one file per source in them
 # Suffixes that name another format than the option writes: `--csv rows.json` would leave CSV
 # in a file that every other tool reads as JSON.
 OTHER_FORMATS = {"csv": (".json", ".jsonl", ".ndjson"), "jsonl": (".csv", ".tsv"),
@@ -161,33 +173,53 @@ def source_name(source: str) -> str:
     return f"camera {source}" if is_camera(source) else Path(source).name
 
 
-def check_options(args: argparse.Namespace) -> None:
-    """What can be checked before TensorFlow loads, which takes seconds: the source exists
-    and is a file, each output can be created and has a suffix of its format, a given --model
-    exists, the face finder can be made (YuNet's model file intact), and no output is an
-    input. Raises SourceError, ModelError or ValueError."""
+def check_options(args: argparse.Namespace):
+    """What can be checked before TensorFlow loads, which takes seconds: the sources exist
+    (a folder or glob gives files), each output can be created and has a suffix of its
+    format, a given --model exists, the face finder can be made (YuNet's model file intact),
+    and no output is an input. Returns the SourceList; for one source, `args.source` becomes
+    its name. Raises SourceError, ModelError or ValueError."""
     from ..detection.face_finder import check_finder
     from ..video.outputs import checked_target
     from ..video.sources import check_source
 
-    check_source(args.source)
+    from ..batch import expand_sources
+
+    listing = expand_sources(args.source, args.recursive)
+    if not listing.batch:
+        args.source = listing.sources[0]
+        check_source(args.source)
+        if args.resume:
+            raise SourceError("--resume continues a batch (several sources, a folder or a "
+                              "glob); one source is analysed from its start")
+        if args.workers > 1:
+            raise SourceError(f"--workers {args.workers} analyses several sources at once; "
+                              "give several, a folder or a glob")
     check_finder(args.detector, args.cascade)
     for name in OUTPUT_OPTIONS:
         path = getattr(args, name)
-        if path is None:
-            continue
+        if path is None or (listing.batch and name in FOLDER_OPTIONS):
+            continue  # a batch's folders are checked by check_batch_options
         checked_target(path)
         if path.suffix.lower() in OTHER_FORMATS.get(name, ()):
             raise SourceError(f"--{name} {path}: {path.suffix} names another format, but "
                               f"--{name} writes {WRITES[name]}: choose a name that says so")
     if args.model is not None and not args.model.is_file():
         raise ModelError(f"model file not found: {args.model}")
-    check_paths(args, None)
+    if listing.batch:
+        from .batch import check_batch_options
+
+        check_batch_options(args, listing.sources)
+    check_paths(args, None, listing.sources)
+    return listing
 
 
-def check_paths(args: argparse.Namespace, default_model: Path | None) -> None:
+def check_paths(args: argparse.Namespace, default_model: Path | None,
+                sources: tuple[str, ...] | None = None) -> None:
     """Refuse before anything is written: an output that is an input or another output.
     default_model: the model used without --model; None leaves it out of the check.
+    sources: every source of a batch (default: args.source), whose output folders
+    check_batch_options checks.
 
     Every input counts by the file it resolves to, however it was named: the cascade found
     by name in haarcascade_files/ or OpenCV's own folder, or left at its default, is
@@ -196,17 +228,31 @@ def check_paths(args: argparse.Namespace, default_model: Path | None) -> None:
     from ..detection import yunet_finder
     from ..detection.face_finder import resolve_cascade
 
+    sources = [args.source] if sources is None else sources
+    batch = len(sources) > 1 or sources[0] != args.source
     model = args.model or default_model
-    inputs = {"--model": model} if model is not None else {}
-    if not is_camera(args.source):
-        inputs = {"the source": Path(args.source), **inputs}
+    inputs = {f"the source {s}" if batch else "the source": Path(s)
+              for s in sources if not is_camera(s)}
+    if model is not None:
+        inputs["--model"] = model
     with contextlib.suppress(ModelError):  # none found: the face finder says so, and where
         inputs["--cascade"] = resolve_cascade(args.cascade)
     inputs["YuNet's model"] = yunet_finder.MODEL_FILE
     from ..video import check_distinct
 
     check_distinct({f"--{name}": getattr(args, name) for name in OUTPUT_OPTIONS
-                    if getattr(args, name) is not None}, inputs)
+                    if getattr(args, name) is not None
+                    and not (batch and name in FOLDER_OPTIONS)}, inputs)
+
+
+def detector_options(args: argparse.Namespace) -> dict:
+    """EmotionDetector's options from the command line, with `detect_width` as given
+    (None: the default for video or for a still, chosen per source)."""
+    return {"model": None if args.model is None else str(args.model), "cascade": args.cascade,
+            "detector": args.detector, "detect_width": args.detect_width,
+            "min_neighbors": args.min_neighbors, "track": not args.no_track,
+            "smoothing": args.smoothing, "full_scan_every": args.full_scan_every,
+            "flip": not args.no_flip}
 
 
 def make_sinks(args, source, class_names, stack: contextlib.ExitStack) -> list:
@@ -226,9 +272,9 @@ def make_sinks(args, source, class_names, stack: contextlib.ExitStack) -> list:
         still = info.is_image and args.output.suffix.lower() not in FOURCC
         add(ImageFileSink(args.output) if still else VideoFileSink(args.output, info))
     if args.csv:
-        add(CsvSink(args.csv, class_names))
+        add(CsvSink(args.csv, class_names, source=str(args.source)))
     if args.jsonl:
-        add(JsonlSink(args.jsonl))
+        add(JsonlSink(args.jsonl, source=str(args.source)))
     if args.timeline:
         add(TimelineSink(args.timeline, class_names, title=name))
     if args.summary:
@@ -249,7 +295,7 @@ def main(argv=None, prog: str = PROG) -> int:
     setup_logging(args.verbose)
     if args.verbose:
         show_native_logs()
-    check_options(args)  # before any heavy import: a typo is reported at once
+    listing = check_options(args)  # before any heavy import: a typo is reported at once
     if not args.no_display:
         from ..video.window import window_unavailable
 
@@ -264,29 +310,28 @@ def main(argv=None, prog: str = PROG) -> int:
     # Rows streamed to stdout must not be mixed with the summary line.
     to_stdout = any(is_stdout(getattr(args, name)) for name in OUTPUT_OPTIONS
                     if getattr(args, name) is not None)
+    options = detector_options(args)
+    if listing.batch:
+        from .batch import run_batch_cli
+
+        return run_batch_cli(args, listing, options, to_stdout)
     with sigterm_as_interrupt() as sigterm, contextlib.ExitStack() as stack:
         # Opened before TensorFlow loads, so an unreadable file or a missing camera is
         # reported at once.
         source = stack.enter_context(FrameSource(args.source))
         with interrupt_deferred():  # TensorFlow and LiteRT load here
             configure_tensorflow(quiet=not args.verbose)
-            from ..annotators import (BoxAnnotator, FpsAnnotator, LabelAnnotator,
-                                      ProbabilityBarsAnnotator)
+            from ..annotators import default_annotators
             from ..detection import EmotionDetector, detect_width_for
             from ..model import DEFAULT_MODEL
 
             if args.model is None:
                 check_paths(args, DEFAULT_MODEL)
-            # The panel first, so boxes and labels are drawn over it where they meet.
-            annotators = [ProbabilityBarsAnnotator(), BoxAnnotator(), LabelAnnotator(),
-                          FpsAnnotator()]
+            annotators = default_annotators()
             still = source.info.is_image
-            detector = EmotionDetector(
-                args.model, args.cascade, detector=args.detector, still=still,
-                track=not args.no_track,
-                detect_width=detect_width_for(still, args.detect_width),
-                min_neighbors=args.min_neighbors, smoothing=args.smoothing,
-                full_scan_every=args.full_scan_every, flip=not args.no_flip)
+            override = options.pop("detect_width")
+            detector = EmotionDetector(**options, still=still,
+                                       detect_width=detect_width_for(still, override))
         sinks = make_sinks(args, source, detector.class_names, stack)
         info = source.info
         progress = (args.no_display and not info.live and not info.is_image

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from ..results import Face
 from .alignment import crop_faces
 from .face_finder import FACE_FINDERS, detect_width_for, make_finder
 from .tracker import FaceTracker
+
+if TYPE_CHECKING:  # the classifier module loads TensorFlow's helpers: only for the hint
+    from .classifier import EmotionClassifier
 
 # A frame costs about F/N + R + C: a full scan F every N frames, a search near each face R,
 # and the rest C (decoding, classifier, tracker, drawing). With the Haar cascade F was ~12 ms
@@ -39,6 +42,8 @@ class EmotionDetector:
     """Finds faces (YuNet, Haar cascade or MTCNN) and classifies all of them in one model call.
 
     model: a saved classifier (.keras); default the shipped models/emotion_mini_xception.keras.
+        An EmotionClassifier already loaded is used as it is, so detectors for videos and
+        for stills can share one (its own `flip` then holds, and must agree with `flip`).
     cascade: a Haar cascade XML path or file name, for detector "haar"; default OpenCV's
         frontal-face cascade.
     detector: the face finder. "yunet" (the default: OpenCV's FaceDetectorYN with the YuNet
@@ -70,7 +75,7 @@ class EmotionDetector:
     notices hidden (see runtime.configure_tensorflow; a TF_CPP_MIN_LOG_LEVEL of your own wins).
     """
 
-    def __init__(self, model: str | os.PathLike | None = None,
+    def __init__(self, model: str | os.PathLike | EmotionClassifier | None = None,
                  cascade: str | os.PathLike | None = None, *, detector: str = FACE_FINDERS[0],
                  detect_width: int | None | Literal["auto"] = "auto", min_neighbors: int = 5,
                  min_size: int = 40, track: bool = True, smoothing: float = 0.6,
@@ -99,7 +104,13 @@ class EmotionDetector:
             configure_tensorflow()
         from .classifier import EmotionClassifier
 
-        self.classifier = EmotionClassifier(model, flip=flip)
+        if isinstance(model, EmotionClassifier):
+            if model.flip != bool(flip):
+                raise ValueError(f"expected flip={model.flip} as the classifier given has it, "
+                                 f"got flip={flip}")
+            self.classifier = model
+        else:
+            self.classifier = EmotionClassifier(model, flip=flip)
         self._until_full_scan = 0            # frames to go before the next full scan
         self._last_boxes = np.zeros((0, 4))  # where faces were, when there is no tracker
 

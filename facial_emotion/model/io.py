@@ -12,14 +12,9 @@ import numpy as np
 from ..errors import ModelError
 from ..files import archive_size_problem, atomic_write
 from ..labels import EMOTIONS, IMAGE_SIZE
+from ..shipped import DEFAULT_MODEL, MODEL_NAME  # noqa: F401 - part of this module's API
 from .layers import ClassNames
 
-MODEL_NAME = "emotion_mini_xception.keras"
-# An installed package carries the model in facial_emotion/models/ (pyproject.toml ships the
-# repository's models/ folder there); a source checkout has it in models/ at the top.
-_PACKAGED_MODEL = Path(__file__).resolve().parents[1] / "models" / MODEL_NAME
-DEFAULT_MODEL = (_PACKAGED_MODEL if _PACKAGED_MODEL.is_file()
-                 else Path(__file__).resolve().parents[2] / "models" / MODEL_NAME)
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 # What a .keras archive of this tool's classifier may hold, checked on the sizes its zip
 # directory declares before anything is inflated (zipfile never inflates past them). The

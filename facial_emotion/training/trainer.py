@@ -15,6 +15,7 @@ from ..errors import DatasetError, RunError, Terminated
 from ..evaluation import evaluate, evaluate_run
 from ..evaluation.report import predict_flip_averaged
 from ..model import build_classifier, build_mini_xception, class_names, load_classifier, save_atomically
+from ..shipped import MODEL_NAME
 from .averaging import average_weights, refresh_batch_norm
 from .checkpoints import RunCheckpoints
 from .config import REFERENCE_BATCH, ClassWeight, Optimizer, TrainConfig
@@ -27,7 +28,6 @@ from .stopping import StopOnNonFiniteLoss, StopRequests
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "emotion_mini_xception.keras"
 # The warm-up takes at most this share of the run, so a short run (--epochs 1, the natural
 # smoke test) still reaches its peak rate and decays, instead of ending mid-warm-up with a
 # model that predicts one class. The recipe's 5 of 150 epochs is far below it.

@@ -1,15 +1,16 @@
 """Video I/O: frame sources, sinks (files, data, the window), and the loop that joins them."""
 
-from .keys import FaceKeys, Quit, Select
+from .keys import FaceKeys, Next, Quit, Select
 from .outputs import PendingFile, check_distinct
 from .runner import FpsMeter, RunSummary, annotate, run
-from .sinks import CsvSink, ImageFileSink, JsonlSink, Sink, VideoFileSink, face_record
+from .sinks import (CsvSink, ImageFileSink, JsonlSink, RecordSink, Sink, VideoFileSink,
+                    face_record)
 from .sources import FrameSource, VideoInfo
 from .summary import EmotionTally, SummarySink
 from .timeline import TimelineSink
 from .window import WindowSink, window_unavailable
 
 __all__ = ["CsvSink", "EmotionTally", "FaceKeys", "FpsMeter", "FrameSource", "ImageFileSink",
-           "JsonlSink", "PendingFile", "Quit", "RunSummary", "Select", "Sink", "SummarySink",
-           "TimelineSink", "VideoFileSink", "VideoInfo", "annotate", "check_distinct",
-           "WindowSink", "face_record", "run", "window_unavailable"]
+           "JsonlSink", "Next", "PendingFile", "Quit", "RecordSink", "RunSummary", "Select",
+           "Sink", "SummarySink", "TimelineSink", "VideoFileSink", "VideoInfo", "annotate",
+           "check_distinct", "WindowSink", "face_record", "run", "window_unavailable"]

@@ -21,7 +21,13 @@ class Select:
     track_id: int | None
 
 
-Request = Quit | Select
+@dataclass(frozen=True)
+class Next:
+    """Go on to the next source (any other key on a still image; the last source ends the
+    run)."""
+
+
+Request = Quit | Select | Next
 
 QUIT_KEYS = frozenset({ord("q"), ord("Q"), 27})  # 27: Esc
 

@@ -15,7 +15,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from ..errors import SourceError
+from ..errors import OutputError, SourceError
 from ..files import atomic_write, writes_through
 
 
@@ -36,9 +36,9 @@ def checked_target(path: str | os.PathLike) -> Path:
     return path
 
 
-def write_error(path: Path, exc: OSError) -> SourceError:
+def write_error(path: Path, exc: OSError) -> OutputError:
     """One line naming the target (not the temporary file) and the cause."""
-    return SourceError(f"cannot write {path}: {exc.strerror or exc}")
+    return OutputError(f"cannot write {path}: {exc.strerror or exc}")
 
 
 class _Discarded(Exception):

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from ..frames import to_bgr
 from ..results import FrameResult
-from .keys import Quit, Select
+from .keys import Next, Quit, Select
 from .sinks import Sink
 from .sources import FrameSource
 from .summary import EmotionTally
@@ -57,6 +57,7 @@ class RunSummary:
     faces: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    quit: bool = False  # the user asked to stop (q, Esc, the window closed)
     tally: EmotionTally = field(default_factory=EmotionTally, repr=False)
 
     def add(self, result: FrameResult) -> None:
@@ -104,7 +105,8 @@ def run(source: FrameSource, detect, annotators, sinks: list[Sink], *,
     detect: frame -> faces (e.g. EmotionDetector.detect). annotators: objects with
     `annotate(scene, result)`. Frames without faces are annotated and written like any
     other, so an output video keeps the input's frame count. A sink's Quit request stops
-    the loop once the frame is written everywhere; a Select request picks the face whose
+    the loop once the frame is written everywhere (and sets the summary's `quit`, which ends
+    a batch too); Next stops it the same way but asks only to go on to the next source; a Select request picks the face whose
     bars are shown from the next frame on (for a still image, the image is drawn again
     with it and shown to that sink alone). Ctrl-C stops the loop cleanly; the caller's
     `with` blocks then close the sinks, which keeps what they wrote.
@@ -125,7 +127,7 @@ def run(source: FrameSource, detect, annotators, sinks: list[Sink], *,
             result = FrameResult(index, time_s, frame, faces, meter.update(busy), selected_id)
             summary.add(result)
             annotated = annotate(result, annotators)
-            stop = False
+            stop = skip = False
             for sink in sinks:
                 request = sink.write(annotated)
                 while isinstance(request, Select):
@@ -135,8 +137,10 @@ def run(source: FrameSource, detect, annotators, sinks: list[Sink], *,
                     request = sink.write(annotate(
                         dataclasses.replace(result, selected_id=selected_id), annotators))
                 stop |= isinstance(request, Quit)
+                skip |= isinstance(request, Next)
             bar.update()
-            if stop:
+            summary.quit = stop
+            if stop or skip:
                 break
     except KeyboardInterrupt:
         summary.interrupted = True

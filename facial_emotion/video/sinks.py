@@ -244,38 +244,59 @@ LANDMARK_DIGITS = 1  # landmark pixel coordinates are rounded to this many decim
 LANDMARK_COLUMNS = [f"{name}_{axis}" for name in LANDMARKS for axis in "xy"]
 
 
-def face_record(face: Face, index: int, time_s: float) -> dict:
-    """The export record of one face in one frame: frame, time_s, face_id, x, y, w, h, one
-    probability per class (rounded to RECORD_DIGITS), the top emotion, and the landmarks
-    (left_eye_x, left_eye_y, ..., mouth_right_y in frame pixels; None when the face finder
-    gives none: an empty CSV cell, a JSON null)."""
+def face_record(face: Face, index: int, time_s: float, source: str = "") -> dict:
+    """The export record of one face in one frame: source (as named on the command line, or
+    the file a folder or glob gave), frame, time_s, face_id, x, y, w, h, one probability per
+    class (rounded to RECORD_DIGITS), the top emotion, and the landmarks (left_eye_x,
+    left_eye_y, ..., mouth_right_y in frame pixels; None when the face finder gives none:
+    an empty CSV cell, a JSON null)."""
     x, y, w, h = face.box
     marks = ([None] * len(LANDMARK_COLUMNS) if face.landmarks is None
              else [round(float(v), LANDMARK_DIGITS) for v in face.landmarks.ravel()])
-    return {"frame": index, "time_s": round(time_s, TIME_DIGITS), "face_id": face.track_id,
-            "x": x, "y": y, "w": w, "h": h,
+    return {"source": source, "frame": index, "time_s": round(time_s, TIME_DIGITS),
+            "face_id": face.track_id, "x": x, "y": y, "w": w, "h": h,
             **{name: round(float(p), RECORD_DIGITS)
                for name, p in zip(face.class_names, face.probabilities)},
             "emotion": face.label, **dict(zip(LANDMARK_COLUMNS, marks))}
 
 
 def record_columns(class_names: tuple[str, ...]) -> list[str]:
-    return ["frame", "time_s", "face_id", "x", "y", "w", "h", *class_names, "emotion",
-            *LANDMARK_COLUMNS]
+    return ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", *class_names,
+            "emotion", *LANDMARK_COLUMNS]
+
+
+class RecordSink(Sink):
+    """Keeps every face's record (see `face_record`) in memory, in order, in `records`: for
+    a batch, whose records are written in source order once each source is done."""
+
+    def __init__(self, source: str = ""):
+        self.source = source
+        self.records: list[dict] = []
+        self.written = 0
+
+    def write(self, result: FrameResult) -> None:
+        self.records += [face_record(face, result.index, result.time_s, self.source)
+                         for face in result.faces]
+        self.written += 1
 
 
 class _TextSink(_FileSink):
     """Records as text lines, flushed after every frame so the temporary file always holds
-    every finished frame."""
+    every finished frame. source: what every record names as its source."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, source: str = ""):
         super().__init__(path)
+        self.source = source
         self.file = open(self._open(), "w", newline="")
 
     def write(self, result: FrameResult) -> None:
+        self.write_records([face_record(face, result.index, result.time_s, self.source)
+                            for face in result.faces])
+
+    def write_records(self, records: list[dict]) -> None:
+        """Records made by `face_record` (a batch's, of several sources), as one frame's."""
         try:
-            self._write_records([face_record(face, result.index, result.time_s)
-                                 for face in result.faces])
+            self._write_records(records)
             self.file.flush()
         except OSError as exc:
             raise write_error(self.path, exc) from None
@@ -295,12 +316,12 @@ class _TextSink(_FileSink):
 
 
 class CsvSink(_TextSink):
-    """One row per face per frame: frame, time_s, face_id, x, y, w, h, one column per
-    emotion, emotion, the landmarks' x and y. An untracked face has an empty face_id, a face
-    without landmarks empty landmark cells."""
+    """One row per face per frame: source, frame, time_s, face_id, x, y, w, h, one column
+    per emotion, emotion, the landmarks' x and y. An untracked face has an empty face_id, a
+    face without landmarks empty landmark cells."""
 
-    def __init__(self, path: str | os.PathLike, class_names: tuple[str, ...]):
-        super().__init__(path)
+    def __init__(self, path: str | os.PathLike, class_names: tuple[str, ...], source: str = ""):
+        super().__init__(path, source)
         self.writer = csv.DictWriter(self.file, record_columns(class_names))
         try:
             self.writer.writeheader()

@@ -76,6 +76,12 @@ class EmotionTally:
                 for track_id, stats in sorted(self.faces.items(), key=lambda kv: id_order(kv[0]))]
 
 
+def source_summary(source: str, frames: int, tally: EmotionTally) -> dict:
+    """One source's summary: {"source", "frames", "class_names", "faces": [...]}."""
+    return {"source": source, "frames": frames, "class_names": list(tally.class_names),
+            "faces": tally.as_records()}
+
+
 class SummarySink(Sink):
     """Writes, at the end of the run, a JSON object: {"source", "frames", "class_names",
     "faces": [{"face_id", "frames", "first_s", "last_s", "mean_probabilities", "dominant"}]}.
@@ -95,9 +101,7 @@ class SummarySink(Sink):
         self.written += 1
 
     def summary(self) -> dict:
-        return {"source": self.source, "frames": self.written,
-                "class_names": list(self.tally.class_names),
-                "faces": self.tally.as_records()}
+        return source_summary(self.source, self.written, self.tally)
 
     def close(self) -> None:
         if not self.written:

@@ -22,7 +22,7 @@ import cv2
 
 from ..errors import SourceError
 from ..results import FrameResult
-from .keys import FaceKeys, Quit, Request
+from .keys import FaceKeys, Next, Quit, Request
 from .sinks import Sink
 
 log = logging.getLogger(__name__)
@@ -117,10 +117,10 @@ class WindowSink(Sink):
 
     title: the window's title; name the source in it. frame_size: (width, height) of the
     frames, to size the window. still: a single image, shown until a key is pressed (digits
-    select a face and the loop shows the image again; any other key quits). screen: the
-    screen's (width, height); None reads it from the display. pace: show each frame when
-    its time (`result.time_s`) comes, counted from the first frame, as a player shows a video
-    file; False shows frames as fast as they come (a camera, which paces itself, or a run
+    select a face and the loop shows the image again; q or Esc quits; any other key goes on
+    to the next source, and ends a run of one). screen: the screen's (width, height); None
+    reads it from the display. pace: show each frame when its time (`result.time_s`) comes,
+    counted from the first frame, as a player shows a video file; False shows frames as fast as they come (a camera, which paces itself, or a run
     that should go as fast as it can). clock: seconds, for the keys and the pacing.
     """
 
@@ -175,7 +175,7 @@ class WindowSink(Sink):
         while True:
             key = cv2.waitKey(STILL_POLL_MS)
             if key >= 0:
-                return self.keys.update(key, self.clock()) or Quit()
+                return self.keys.update(key, self.clock()) or Next()
             if self._closed_by_user():
                 return Quit()
 

@@ -68,7 +68,8 @@ def read_csv(path):
 def typed(row: dict) -> dict:
     """A CSV row with the types its JSONL twin has."""
     ints = ("frame", "face_id", "x", "y", "w", "h")
-    return {k: None if v == "" else int(v) if k in ints else v if k == "emotion" else float(v)
+    return {k: None if v == "" else int(v) if k in ints
+            else v if k in ("source", "emotion") else float(v)
             for k, v in row.items()}
 
 
@@ -231,6 +232,13 @@ def make_file(path, content: bytes):
     return str(path)
 
 
+def folder_of_notes(tmp_path) -> str:
+    """A folder holding a text file and nothing to analyse."""
+    (tmp_path / "notes").mkdir()
+    make_file(tmp_path / "notes" / "readme.txt", b"notes\n")
+    return str(tmp_path / "notes")
+
+
 def write_png(path):
     assert cv2.imwrite(str(path), synthetic_frames(1, 40, 30)[0])
     return str(path)
@@ -273,7 +281,8 @@ ERROR_CASES = {
     "image output with a bad suffix": (
         lambda t, v, m, w: ["--source", write_png(t / "in.png"), "--output", str(t / "out.xyz")],
         "expected an image suffix"),
-    "folder as the source": (lambda t, v, m, w: ["--source", str(t)], "is a folder"),
+    "folder without media": (lambda t, v, m, w: ["--source", folder_of_notes(t)],
+                             "no video or image files in"),
     "empty source": (lambda t, v, m, w: ["--source", ""],
                      "expected a camera index, a video or an image file as the source, got an "
                      "empty name"),
@@ -605,7 +614,8 @@ def run_child(argv, cwd, cache_home, timeout=300) -> subprocess.CompletedProcess
 EARLY_ERRORS = {
     # name: (argv given the folder and the clip, what the one line says)
     "missing file": (lambda t, v: ["--source", str(t / "missing.mp4")], "no such file"),
-    "a folder": (lambda t, v: ["--source", str(t)], "is a folder"),
+    "a folder without media": (lambda t, v: ["--source", folder_of_notes(t)],
+                               "no video or image files in"),
     "an empty name": (lambda t, v: ["--source", ""], "got an empty name"),
     "text named .mp4": (lambda t, v: ["--source", make_file(t / "notes.mp4", b"text\n" * 50)],
                         "not a readable video"),

@@ -68,7 +68,7 @@ def test_a_csv_onto_a_symbolic_link_keeps_the_link(video_cli_env, scripted_faces
     (tmp_path / "link.csv").symlink_to("real.csv")
     assert main(run_args(clip, video_cli_env, "--csv", str(tmp_path / "link.csv"))) == 0
     assert (tmp_path / "link.csv").is_symlink()
-    assert (tmp_path / "real.csv").read_text().startswith("frame,")
+    assert (tmp_path / "real.csv").read_text().startswith("source,frame,")
 
 
 # (what --cascade is given as, or None for the default)
@@ -113,7 +113,7 @@ def test_sigterm_closes_the_outputs_and_exits_143(video_cli_env, clip, tmp_path,
     assert code == 143 and "Traceback" not in captured.err
     assert captured.out.rstrip().endswith("(interrupted)")
     assert json.loads(out_summary.read_text())["frames"] in (5, 6)
-    assert out_csv.read_text().startswith("frame,")
+    assert out_csv.read_text().startswith("source,frame,")
     assert cv2.VideoCapture(str(out_video)).isOpened()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4", "clip.mp4", "f.csv", "s.json"]
     assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back

@@ -294,17 +294,18 @@ FRAMES = [
     (2, 0.2, [Face((12, 20, 30, 40), probabilities(3), 1, landmarks=MARKS)]),
     (3, 1 / 3, [Face((0, 0, 5, 5), np.array([0.123456789, 0, 0, 0, 0, 0, 0.876543211]), None)]),
 ]
+SOURCE = "interviews/anna.mp4"  # every record names it
 EXPECTED_RECORDS = [
-    {"frame": 0, "time_s": 0.0, "face_id": 1, "x": 10, "y": 20, "w": 30, "h": 40,
+    {"source": SOURCE, "frame": 0, "time_s": 0.0, "face_id": 1, "x": 10, "y": 20, "w": 30, "h": 40,
      **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05])), "emotion": "happy",
      **NO_MARKS},
-    {"frame": 0, "time_s": 0.0, "face_id": 2, "x": 90, "y": 20, "w": 30, "h": 40,
+    {"source": SOURCE, "frame": 0, "time_s": 0.0, "face_id": 2, "x": 90, "y": 20, "w": 30, "h": 40,
      **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.05, 0.7, 0.05, 0.05])), "emotion": "sad",
      **NO_MARKS},
-    {"frame": 2, "time_s": 0.2, "face_id": 1, "x": 12, "y": 20, "w": 30, "h": 40,
+    {"source": SOURCE, "frame": 2, "time_s": 0.2, "face_id": 1, "x": 12, "y": 20, "w": 30, "h": 40,
      **dict(zip(EMOTIONS, [0.05, 0.05, 0.05, 0.7, 0.05, 0.05, 0.05])), "emotion": "happy",
      **dict(zip(LANDMARK_COLUMNS, [18.0, 30.0, 34.0, 30.5, 26.0, 38.0, 20.2, 47.0, 32.8, 47.5]))},
-    {"frame": 3, "time_s": 0.3333, "face_id": None, "x": 0, "y": 0, "w": 5, "h": 5,
+    {"source": SOURCE, "frame": 3, "time_s": 0.3333, "face_id": None, "x": 0, "y": 0, "w": 5, "h": 5,
      **dict(zip(EMOTIONS, [0.12346, 0.0, 0.0, 0.0, 0.0, 0.0, 0.87654])), "emotion": "neutral",
      **NO_MARKS},
 ]
@@ -316,7 +317,7 @@ def write_frames(sink) -> None:
 
 
 def test_face_record():
-    assert [face_record(face, index, time_s) for index, time_s, faces in FRAMES
+    assert [face_record(face, index, time_s, SOURCE) for index, time_s, faces in FRAMES
             for face in faces] == EXPECTED_RECORDS
 
 
@@ -325,13 +326,13 @@ def parse_csv_row(row: dict) -> dict:
     landmark."""
     ints = ("frame", "face_id", "x", "y", "w", "h")
     return {key: (None if value == "" else int(value) if key in ints
-                  else value if key == "emotion" else float(value))
+                  else value if key in ("source", "emotion") else float(value))
             for key, value in row.items()}
 
 
 def test_csv_sink_writes_one_row_per_face(out_dir):
     path = out_dir / "faces.csv"
-    with CsvSink(path, EMOTIONS) as sink:
+    with CsvSink(path, EMOTIONS, source=SOURCE) as sink:
         write_frames(sink)
         # flushed after every frame: the temporary file holds every finished frame
         assert len(sink.pending.tmp.read_text().splitlines()) == 1 + len(EXPECTED_RECORDS)
@@ -353,7 +354,7 @@ def test_csv_sink_with_no_faces_writes_only_the_header(out_dir):
 
 def test_jsonl_sink_writes_the_same_records(out_dir):
     path = out_dir / "faces.jsonl"
-    with JsonlSink(path) as sink:
+    with JsonlSink(path, source=SOURCE) as sink:
         write_frames(sink)
         assert len(sink.pending.tmp.read_text().splitlines()) == len(EXPECTED_RECORDS)
     assert sink.file.closed

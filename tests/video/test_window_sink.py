@@ -11,7 +11,7 @@ import pytest
 
 from facial_emotion.errors import SourceError
 from facial_emotion.results import Face, FrameResult
-from facial_emotion.video import Quit, Select, WindowSink, window
+from facial_emotion.video import Next, Quit, Select, WindowSink, window
 from facial_emotion.video.window import WINDOW_FLAGS, window_size, window_unavailable
 
 UNIFORM = np.full(7, 1 / 7, np.float32)
@@ -104,7 +104,7 @@ def test_closing_the_video_window_quits(monkeypatch):
 
 @pytest.mark.parametrize("keys, expected", [
     ([-1, -1, ord("2")], Select(2)),   # waits for a key
-    ([ord("x")], Quit()),              # any other key closes a photo
+    ([ord("x")], Next()),              # any other key goes on to the next source
     ([ord("q")], Quit()),
 ])
 def test_still_window_waits_for_a_key(monkeypatch, keys, expected):
