@@ -6,11 +6,13 @@ and the command-line tools can set TensorFlow's environment before it starts.
 
 from importlib import import_module
 
-from .errors import DatasetError, FacialEmotionError, ModelError, RunError, SourceError
+from .errors import (DatasetError, FacialEmotionError, ModelError, OutputError, RunError,
+                     SourceError)
 from .labels import EMOTIONS
 from .results import Face, FrameResult
 
 _LAZY = {
+    "analyze": "facial_emotion.analysis",
     "EmotionDetector": "facial_emotion.detection",
     "FaceTracker": "facial_emotion.detection",
     "EmotionClassifier": "facial_emotion.detection",
@@ -18,7 +20,7 @@ _LAZY = {
 }
 
 __all__ = ["EMOTIONS", "DatasetError", "Face", "FacialEmotionError", "FrameResult", "ModelError",
-           "RunError", "SourceError", *_LAZY]
+           "OutputError", "RunError", "SourceError", *_LAZY]
 
 
 def __getattr__(name):
