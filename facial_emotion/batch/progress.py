@@ -40,8 +40,7 @@ class BatchProgress:
 
     def __init__(self, total: int, already: int = 0, enabled: bool = False,
                  clock=time.monotonic):
-        self.bar = tqdm(total=total, initial=already, unit="source", disable=not enabled,
-                        dynamic_ncols=True)
+        self.bar = tqdm(total=total, initial=already, unit="source", disable=not enabled)
         self.clock = clock
         self.started = clock()
         self._frames: dict[int, int] = {}  # per source in this run

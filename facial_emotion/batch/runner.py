@@ -16,6 +16,7 @@ SIGTERM stop it too, after the outcomes already finished are handed on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -227,10 +228,11 @@ def _in_workers(todo: list[Job], detector_options: dict, workers: int, finished,
         alone = bool(suspects)
         jobs = [suspects.pop(0)] if alone else pending
         running: dict[int, int] = {}  # pid -> job index
-        pool = ProcessPoolExecutor(1 if alone else min(workers, len(jobs)), context,
-                                   initializer=_init_worker,
-                                   initargs=(detector_options, os.getpid(), verbose, events))
-        futures = {pool.submit(_analyse_in_worker, job): job for job in jobs}
+        with _ctrl_c_ignored_by_children():
+            pool = ProcessPoolExecutor(1 if alone else min(workers, len(jobs)), context,
+                                       initializer=_init_worker,
+                                       initargs=(detector_options, os.getpid(), verbose, events))
+            futures = {pool.submit(_analyse_in_worker, job): job for job in jobs}
         done_here: set[int] = set()
         try:
             broken = False
@@ -262,6 +264,24 @@ def _in_workers(todo: list[Job], detector_options: dict, workers: int, finished,
         if suspects:
             log.warning("a worker process stopped unexpectedly; analysing %s again one at "
                         "a time", ", ".join(job.source for job in suspects))
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored_by_children():
+    """Start worker processes with SIGINT ignored from their first instruction (an ignored
+    signal stays ignored across exec, and Python then leaves it so): a Ctrl-C while they
+    import TensorFlow would otherwise print a traceback from each. The parent stops them.
+    Submitting the jobs starts the processes (a spawn pool starts one per job submitted,
+    up to its size), so the block covers both."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    # A Ctrl-C in the few milliseconds of the block is lost; the next one stops the batch.
 
 
 def _drain(events, running: dict[int, int], bar: BatchProgress) -> None:

@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from ..errors import SourceError
 from .common import EXIT_INTERRUPTED, EXIT_TERMINATED, interrupt_deferred
 from .video import check_paths
@@ -132,9 +134,8 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
 
         def deliver(outcome, resumed):
             outputs.deliver(outcome, resumed)
-            if not resumed:
-                print(outcome.line(), file=sys.stderr if outcome.failed else lines,
-                      flush=True)
+            if not resumed:  # above the progress bar, which is drawn again below
+                tqdm.write(outcome.line(), file=sys.stderr if outcome.failed else lines)
 
         report = run_batch(jobs, detector_options, deliver, workers=args.workers,
                            state=state, analyser=analyser, progress=progress,
