@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Train the FER2013 emotion classifier. See `--help`, or README.md."""
+"""Train the FER2013 emotion classifier. See `--help`, or docs/training.md."""
 
 from facial_emotion.cli.train import main
 

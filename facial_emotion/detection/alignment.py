@@ -7,7 +7,7 @@ levels a tilted head. Only the eyes set it: the nose and the mouth move with the
 (a surprised mouth drops), and fitting them would frame each emotion differently.
 
 Without landmarks (the Haar cascade), the box is cropped as it is: the cascade's boxes frame a
-face about as FER2013 does, which its accuracy shows (README, "Faces found by MTCNN").
+face about as FER2013 does, which its accuracy shows (docs/results.md, "Aligned crops").
 """
 
 from __future__ import annotations

@@ -28,13 +28,13 @@ from ..frames import to_gray
 from .boxes import clip_boxes, grow_boxes, merge_duplicates
 
 # The face finders, by the name EmotionDetector(detector=...) and --detector take; the first
-# is the default (README, "Choosing the face finder").
+# is the default (docs/results.md, "Choosing the face finder").
 FACE_FINDERS = ("yunet", "haar", "mtcnn")
 DEFAULT_CASCADE = "haarcascade_frontalface_default.xml"
 LOCAL_CASCADES = Path(__file__).resolve().parents[2] / "haarcascade_files"
 
 # The widths frames are shrunk to for face finding, for every finder; chosen for YuNet, the
-# default, by benchmarks/bench_yunet_defaults.py (README, "Choosing the face finder").
+# default, by benchmarks/bench_yunet_defaults.py (docs/results.md, "YuNet's defaults").
 # Video: 320 px. YuNet finds faces from ~20 px there (score 0.77; 24 px 0.88), 1/16 to 1/13
 # of the frame's width, which a webcam's talking head is, and a whole 320x180 frame costs
 # ~2 ms against ~6 ms at 480 px; the Haar cascade's window is 24 px too.

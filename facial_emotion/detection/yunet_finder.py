@@ -5,7 +5,7 @@ take it as they take any.
 YuNet is a 75k-parameter CNN (Shiqi Yu's libfacedetection, MIT; the model file ships beside
 this module with its license and is checked against its sha256 before it is used). It finds
 faces of about 25 to 400 px in the image it is given, tilted ones included, and is several
-times faster than the Haar cascade at the same width (README, "Choosing the face finder").
+times faster than the Haar cascade at the same width (docs/results.md, "Choosing the face finder").
 So:
 
 * a frame is shrunk to `detect_width` and scanned once; where that width is much more than
@@ -44,7 +44,7 @@ MODEL_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4
 OPENCV_NEEDED = (4, 8)
 
 # Face score YuNet needs, 0..1: higher gives fewer false faces but misses more real ones.
-# Measured (README, "Choosing the face finder"; benchmarks/bench_yunet_defaults.py and
+# Measured (docs/results.md, "YuNet's defaults"; benchmarks/bench_yunet_defaults.py and
 # bench_pipeline_accuracy.py): scikit-image's 19 photos without a face score at most 0.58 at
 # their own size (galaxies of the Hubble deep field; the rest 0.51 and less), 0.32 at 320 px;
 # on 300 FER2013 PublicTest faces rolled +-25 degrees, 0.6 finds 87% and reads 0.504 of them

@@ -1,5 +1,6 @@
-"""The default recipe that --help shows is the one the model card names and measured: its
-default label weight, and the commands of the card's three 150-epoch runs."""
+"""The default recipe that --help shows is the one the model card names and measured (and
+docs/training.md states): its default label weight, and the commands of the card's three
+150-epoch runs."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def test_help_shows_the_default_label_weight_the_card_names():
     shown = re.search(r"\(default ([\d.]+)\)", help_of("--label-weight"))
     assert shown, help_of("--label-weight")
     assert float(shown.group(1)) == float(named.group(1)) == TrainConfig().label_weight
-    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    assert f"the default, {named.group(1)}," in readme
+    training_page = " ".join((ROOT / "docs" / "training.md").read_text(encoding="utf-8").split())
+    assert f"the default, {named.group(1)}," in training_page
 
 
 # (the card's run, the label weight its command sets)
