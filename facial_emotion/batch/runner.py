@@ -67,7 +67,8 @@ class BatchReport:
         """Every source was tried (none left for --resume)."""
         return self.done + len(self.failed) == self.sources
 
-    def line(self) -> str:
+    def line(self, resumable: bool = True) -> str:
+        """resumable: the batch keeps a state that --resume continues from."""
         parts = [f"{self.done} of {self.sources} sources done"
                  + (f" ({self.resumed} by an earlier run)" if self.resumed else "")]
         if self.failed:
@@ -77,9 +78,11 @@ class BatchReport:
             parts.append(f"{self.skipped} other files skipped")
         fps = self.frames / self.seconds if self.seconds > 0 else 0.0
         line = "; ".join(parts) + f"; {self.frames} frames, {self.faces} faces, {fps:.1f} fps"
-        if not self.finished and (self.interrupted or self.quit):
-            line += " (interrupted: run it again with --resume to finish)" if self.interrupted \
-                else " (stopped)"
+        if not self.finished and self.interrupted:
+            line += (" (interrupted: run it again with --resume to finish)" if resumable
+                     else " (interrupted)")
+        elif not self.finished and self.quit:
+            line += " (stopped)"
         return line
 
 

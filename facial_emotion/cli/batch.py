@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..errors import SourceError
+from ..errors import OutputError, SourceError
 from .common import EXIT_INTERRUPTED, EXIT_TERMINATED, interrupt_deferred
 from .video import check_paths
 
@@ -137,14 +137,20 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
             if not resumed:  # above the progress bar, which is drawn again below
                 tqdm.write(outcome.line(), file=sys.stderr if outcome.failed else lines)
 
-        report = run_batch(jobs, detector_options, deliver, workers=args.workers,
-                           state=state, analyser=analyser, progress=progress,
-                           verbose=args.verbose)
+        try:
+            report = run_batch(jobs, detector_options, deliver, workers=args.workers,
+                               state=state, analyser=analyser, progress=progress,
+                               verbose=args.verbose)
+        except OutputError as exc:
+            if state is None:
+                raise
+            raise OutputError(f"{exc}; the sources done are kept: run it again with "
+                              "--resume once it can be written") from None
         report.skipped = len(listing.skipped)
         outputs.write_summary()
     if report.finished and state is not None:
         state.remove()  # once every output is in place
-    print(report.line(), file=lines)
+    print(report.line(resumable=state is not None), file=lines)
     if sigterm.received:
         return EXIT_TERMINATED
     if report.interrupted:
