@@ -1,4 +1,5 @@
-"""`python real_time_video.py`: emotions of every face, live from a webcam, a video or an image."""
+"""`python real_time_video.py`: emotions of every face, live from a webcam or a network
+camera, or from a video or an image."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     # lives in one place.
     from ..detection.detector import EmotionDetector
     from ..detection.face_finder import FACE_FINDERS, IMAGE_DETECT_WIDTH, VIDEO_DETECT_WIDTH
+    from ..video.streams import RECONNECT_S
 
     default = {name: parameter.default
                for name, parameter in inspect.signature(EmotionDetector).parameters.items()}
@@ -75,7 +77,14 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "quit; type a face's "
         "id (the #N on screen) to show its bars; 0 goes back to the largest face."))
     p.add_argument("--source", default="0", metavar="SOURCE",
-                   help="webcam index, video file or image file")
+                   help="webcam index, network camera URL (rtsp://, rtsps://, http://, "
+                        "https://), video file or image file")
+    # The default is streams.RECONNECT_S (30 s), where the reason for it is kept too.
+    p.add_argument("--reconnect", type=non_negative(float), default=RECONNECT_S, metavar="S",
+                   help="for a network camera: how long to keep reopening a stream that "
+                        "stalled or dropped, long enough to ride out a Wi-Fi blip or a camera "
+                        "restarting its stream; then the run ends normally (exit 0, outputs "
+                        "written) with one line that says why; 0 ends it at the first drop")
     p.add_argument("--model", type=Path, metavar="FILE",
                    help="saved classifier (.keras); default models/emotion_mini_xception.keras")
     p.add_argument("--cascade", metavar="XML",
@@ -158,6 +167,11 @@ def is_camera(source: str) -> bool:
 
 
 def source_name(source: str) -> str:
+    """The source as titles and the summary name it; a stream's password hidden."""
+    from ..video.streams import is_stream, masked
+
+    if is_stream(source):
+        return masked(source)
     return f"camera {source}" if is_camera(source) else Path(source).name
 
 
@@ -195,10 +209,11 @@ def check_paths(args: argparse.Namespace, default_model: Path | None) -> None:
     """
     from ..detection import yunet_finder
     from ..detection.face_finder import resolve_cascade
+    from ..video.streams import is_stream
 
     model = args.model or default_model
     inputs = {"--model": model} if model is not None else {}
-    if not is_camera(args.source):
+    if not (is_camera(args.source) or is_stream(args.source)):
         inputs = {"the source": Path(args.source), **inputs}
     with contextlib.suppress(ModelError):  # none found: the face finder says so, and where
         inputs["--cascade"] = resolve_cascade(args.cascade)
@@ -215,6 +230,7 @@ def make_sinks(args, source, class_names, stack: contextlib.ExitStack) -> list:
     from ..video import (CsvSink, ImageFileSink, JsonlSink, SummarySink, TimelineSink,
                          VideoFileSink, WindowSink)
     from ..video.sinks import FOURCC
+    from ..video.streams import masked
 
     info, name = source.info, source_name(args.source)
     sinks = []
@@ -232,7 +248,7 @@ def make_sinks(args, source, class_names, stack: contextlib.ExitStack) -> list:
     if args.timeline:
         add(TimelineSink(args.timeline, class_names, title=name))
     if args.summary:
-        add(SummarySink(args.summary, class_names, source=str(args.source)))
+        add(SummarySink(args.summary, class_names, source=masked(str(args.source))))
     if not args.no_display:
         # A file plays at its own pace, like in a video player; a camera paces itself.
         add(WindowSink(f"{name} - facial emotion", (info.width, info.height),
@@ -267,7 +283,7 @@ def main(argv=None, prog: str = PROG) -> int:
     with sigterm_as_interrupt() as sigterm, contextlib.ExitStack() as stack:
         # Opened before TensorFlow loads, so an unreadable file or a missing camera is
         # reported at once.
-        source = stack.enter_context(FrameSource(args.source))
+        source = stack.enter_context(FrameSource(args.source, reconnect_s=args.reconnect))
         with interrupt_deferred():  # TensorFlow and LiteRT load here
             configure_tensorflow(quiet=not args.verbose)
             from ..annotators import (BoxAnnotator, FpsAnnotator, LabelAnnotator,
