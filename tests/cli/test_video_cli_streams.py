@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from facial_emotion.cli.video import main
+from facial_emotion.cli.video import main, source_name
 from facial_emotion.video import streams
 from tests.helpers_video import read_video
 from tests.mjpeg_camera import Drop, MjpegCamera, Serve, Silent
@@ -149,3 +149,12 @@ def test_bad_reconnect_values_are_one_line(capsys, value, message):
     captured = capsys.readouterr()
     assert exit_.value.code == 2
     assert captured.err == f"real_time_video.py: error: {message} (see --help)\n"
+
+
+@pytest.mark.parametrize("source, name", [
+    ("0", "camera 0"), ("clips/talk.mp4", "talk.mp4"),
+    ("rtsp://cam/stream1", "rtsp://cam/stream1"),
+    ("rtsp://admin:secret@cam:554/stream1", "rtsp://admin:***@cam:554/stream1"),
+])
+def test_source_name_titles_a_stream_by_its_url_without_the_password(source, name):
+    assert source_name(source) == name  # the window's and the timeline's title

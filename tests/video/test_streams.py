@@ -115,7 +115,7 @@ def test_a_stream_that_drops_and_comes_back_goes_on(caplog):
     messages = [r.getMessage() for r in caplog.records]
     dropped = f"{camera.url}: the stream dropped; reopening it for up to 2 s"
     assert messages[0] == messages[2] == dropped and len(messages) == 4
-    assert re.fullmatch(rf"{re.escape(camera.url)}: back after 0\.[5-9] s", messages[1])
+    assert re.fullmatch(rf"{re.escape(camera.url)}: back after \d+\.\d s", messages[1])
     assert messages[3] == f"{camera.url}: no frames for 2 s after the stream dropped; ended"
     # after each drop: one attempt at once, then the wait doubles from 0.5 s
     first, *rest = [b - a for a, b in zip(camera.connected_at, camera.connected_at[1:])]
