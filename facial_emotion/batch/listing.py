@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..errors import SourceError
 from ..video.sources import IMAGE_SUFFIXES, check_source
+from ..video.streams import is_stream, masked
 
 # What OpenCV's FFmpeg backend reads as video; a GIF plays as one.
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".wmv", ".flv",
@@ -42,8 +43,7 @@ class SourceList:
 
 def is_live(spec: str) -> bool:
     """A camera index or a stream URL."""
-    return spec.isdigit() or spec.lower().startswith(("rtsp://", "rtsps://", "http://",
-                                                      "https://"))
+    return spec.isdigit() or is_stream(spec)
 
 
 def is_glob(spec: str) -> bool:
@@ -68,8 +68,8 @@ def expand_sources(specs: list[str] | tuple[str, ...] | str,
     specs = [str(spec) for spec in specs]
     live = [spec for spec in specs if is_live(spec)]
     if live and len(specs) > 1:
-        raise SourceError(f"{live[0]} is a camera or stream: it runs on its own, not in a "
-                          "batch of several sources")
+        raise SourceError(f"{masked(live[0])} is a camera or stream: it runs on its own, not "
+                          "in a batch of several sources")
     if live:
         return SourceList(tuple(specs))
     batch = len(specs) > 1

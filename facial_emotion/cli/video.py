@@ -1,4 +1,5 @@
-"""`python real_time_video.py`: emotions of every face, live from a webcam, a video or an image."""
+"""`python real_time_video.py`: emotions of every face, live from a webcam or a network
+camera, or from a video or an image."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     # lives in one place.
     from ..detection.detector import EmotionDetector
     from ..detection.face_finder import FACE_FINDERS, IMAGE_DETECT_WIDTH, VIDEO_DETECT_WIDTH
+    from ..video.streams import RECONNECT_S
 
     default = {name: parameter.default
                for name, parameter in inspect.signature(EmotionDetector).parameters.items()}
@@ -75,9 +77,11 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "quit; type a face's "
         "id (the #N on screen) to show its bars; 0 goes back to the largest face."))
     p.add_argument("--source", nargs="+", default=["0"], metavar="SOURCE",
-                   help="webcam index, video or image file, folder of them, or quoted glob "
-                        "(\"clips/*.mp4\"); several make a batch, whose --output and "
-                        "--timeline name folders (default 0, the first webcam)")
+                   help="webcam index, network camera URL (rtsp://, rtsps://, http://, "
+                        "https://), video or image file, folder of them, or quoted glob "
+                        "(\"clips/*.mp4\"); several files, a folder or a glob make a batch, "
+                        "whose --output and --timeline name folders (default 0, the first "
+                        "webcam)")
     p.add_argument("--recursive", action="store_true",
                    help="a folder's subfolders too")
     p.add_argument("--workers", type=positive(int), default=1, metavar="N",
@@ -87,6 +91,12 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                    help="continue a batch that was stopped (Ctrl-C, kill, a crash, a full "
                         "disk) with the same options: the sources it finished are not "
                         "analysed again")
+    # The default is streams.RECONNECT_S (30 s), where the reason for it is kept too.
+    p.add_argument("--reconnect", type=non_negative(float), default=RECONNECT_S, metavar="S",
+                   help="for a network camera: how long to keep reopening a stream that "
+                        "stalled or dropped, long enough to ride out a Wi-Fi blip or a camera "
+                        "restarting its stream; then the run ends normally (exit 0, outputs "
+                        "written) with one line that says why; 0 ends it at the first drop")
     p.add_argument("--model", type=Path, metavar="FILE",
                    help="saved classifier (.keras); default models/emotion_mini_xception.keras")
     p.add_argument("--cascade", metavar="XML",
@@ -170,6 +180,11 @@ def is_camera(source: str) -> bool:
 
 
 def source_name(source: str) -> str:
+    """The source as titles and the summary name it; a stream's password hidden."""
+    from ..video.streams import is_stream, masked
+
+    if is_stream(source):
+        return masked(source)
     return f"camera {source}" if is_camera(source) else Path(source).name
 
 
@@ -227,12 +242,13 @@ def check_paths(args: argparse.Namespace, default_model: Path | None,
     """
     from ..detection import yunet_finder
     from ..detection.face_finder import resolve_cascade
+    from ..video.streams import is_stream
 
     sources = [args.source] if sources is None else sources
     batch = len(sources) > 1 or sources[0] != args.source
     model = args.model or default_model
     inputs = {f"the source {s}" if batch else "the source": Path(s)
-              for s in sources if not is_camera(s)}
+              for s in sources if not (is_camera(s) or is_stream(s))}
     if model is not None:
         inputs["--model"] = model
     with contextlib.suppress(ModelError):  # none found: the face finder says so, and where
@@ -261,6 +277,7 @@ def make_sinks(args, source, class_names, stack: contextlib.ExitStack) -> list:
     from ..video import (CsvSink, ImageFileSink, JsonlSink, SummarySink, TimelineSink,
                          VideoFileSink, WindowSink)
     from ..video.sinks import FOURCC
+    from ..video.streams import masked
 
     info, name = source.info, source_name(args.source)
     sinks = []
@@ -272,13 +289,13 @@ def make_sinks(args, source, class_names, stack: contextlib.ExitStack) -> list:
         still = info.is_image and args.output.suffix.lower() not in FOURCC
         add(ImageFileSink(args.output) if still else VideoFileSink(args.output, info))
     if args.csv:
-        add(CsvSink(args.csv, class_names, source=str(args.source)))
+        add(CsvSink(args.csv, class_names, source=masked(str(args.source))))
     if args.jsonl:
-        add(JsonlSink(args.jsonl, source=str(args.source)))
+        add(JsonlSink(args.jsonl, source=masked(str(args.source))))
     if args.timeline:
         add(TimelineSink(args.timeline, class_names, title=name))
     if args.summary:
-        add(SummarySink(args.summary, class_names, source=str(args.source)))
+        add(SummarySink(args.summary, class_names, source=masked(str(args.source))))
     if not args.no_display:
         # A file plays at its own pace, like in a video player; a camera paces itself.
         add(WindowSink(f"{name} - facial emotion", (info.width, info.height),
@@ -318,7 +335,7 @@ def main(argv=None, prog: str = PROG) -> int:
     with sigterm_as_interrupt() as sigterm, contextlib.ExitStack() as stack:
         # Opened before TensorFlow loads, so an unreadable file or a missing camera is
         # reported at once.
-        source = stack.enter_context(FrameSource(args.source))
+        source = stack.enter_context(FrameSource(args.source, reconnect_s=args.reconnect))
         with interrupt_deferred():  # TensorFlow and LiteRT load here
             configure_tensorflow(quiet=not args.verbose)
             from ..annotators import default_annotators

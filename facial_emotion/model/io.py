@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import ModelError
 from ..files import archive_size_problem, atomic_write
 from ..labels import EMOTIONS, IMAGE_SIZE
-from ..shipped import DEFAULT_MODEL, MODEL_NAME  # noqa: F401 - part of this module's API
+from ..shipped import DEFAULT_MODEL
 from .layers import ClassNames
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)

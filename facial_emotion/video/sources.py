@@ -1,4 +1,5 @@
-"""Frame sources: a webcam, a video file or a single image, all iterated the same way.
+"""Frame sources: a webcam, a network stream, a video file or a single image, all iterated
+the same way. A stream (rtsp://, http://, ...) is live like a webcam; streams.py reads it.
 
 A source with one frame is a still, whatever its container (a photo, a static GIF, a
 one-frame video), and a photo comes upright, as a viewer shows it. Each frame of a file
@@ -12,6 +13,7 @@ worth hiding once face finding takes only a few milliseconds.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -26,6 +28,7 @@ import numpy as np
 
 from ..errors import SourceError
 from ..frames import as_uint8
+from .streams import RECONNECT_S, StreamCapture, check_stream, is_stream, masked
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +42,19 @@ ORIENTED = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
 # cut short or is damaged: worth a warning, since the run otherwise looks complete. A few
 # frames of slack allow for containers whose count is an estimate from the duration.
 MISSING_FRAMES_SLACK = 2
+# How long closing a stream waits for its reader: one inside an open or a read that only the
+# timeout ends releases the stream itself when that returns, so the run need not wait for it.
+STREAM_READER_JOIN_S = 0.5
 
 
 def check_source(spec: str | int | os.PathLike) -> None:
     """Raise SourceError for a source that cannot be a camera, video or image, without
-    opening it: an empty name, a missing file, a folder. Cheap, so tools call it first."""
+    opening it: an empty name, a missing file, a folder, a URL of another kind than a stream.
+    Cheap, so tools call it first."""
     if isinstance(spec, int) or str(spec).isdigit():
+        return
+    if is_stream(spec):
+        check_stream(spec)
         return
     if not str(spec).strip():
         raise SourceError("expected a camera index, a video or an image file as the source, "
@@ -53,6 +63,9 @@ def check_source(spec: str | int | os.PathLike) -> None:
     if path.is_dir():
         raise SourceError(f"{path} is a folder; expected a video or image file")
     if not path.exists():
+        if "://" in str(spec):
+            raise SourceError(f"expected a stream URL (rtsp://, rtsps://, http:// or https://) "
+                              f"or a file, got {masked(str(spec))}")
         raise SourceError(f"no such file: {path}")
     if not path.is_file():
         raise SourceError(f"{path} is not a regular file; expected a video or image file "
@@ -88,13 +101,20 @@ class VideoInfo:
 
 class _ReadAhead:
     """Calls `read()` (an OpenCV capture's) on a background thread and queues up to `depth`
-    frames, in order, until it reports the end, raises, or `close()` is called."""
+    frames, in order, until it reports the end, raises, or `close()` is called.
+
+    latest: when the queue is full, a new frame takes the place of the oldest instead of
+        waiting, so that a caller slower than a live stream sees its latest frames, not ever
+        older ones. interrupt: called by `close()` to end a read that is waiting.
+    """
 
     _END = object()
 
-    def __init__(self, read: Callable[[], tuple[bool, object]], depth: int):
+    def __init__(self, read: Callable[[], tuple[bool, object]], depth: int, *,
+                 latest: bool = False, interrupt: Callable[[], None] | None = None):
         self.ended = False  # the read reported the end (not stopped, not failed)
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._latest, self._interrupt = latest, interrupt
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(read,), daemon=True,
                                         name="frame-read-ahead")
@@ -106,6 +126,9 @@ class _ReadAhead:
                 ok, frame = read()
                 if not ok:
                     break
+                if self._latest and self._queue.full():
+                    with contextlib.suppress(queue.Empty):  # the caller may just have taken it
+                        self._queue.get_nowait()
                 if not self._put(frame):
                     return
         except Exception as exc:  # handed to the consumer, which raises it
@@ -140,6 +163,8 @@ class _ReadAhead:
     def close(self, timeout_s: float = 5.0) -> bool:
         """Stop reading; False if the thread is still inside a read after `timeout_s`."""
         self._stop.set()
+        if self._interrupt is not None:
+            self._interrupt()
         self._thread.join(timeout_s)
         return not self._thread.is_alive()
 
@@ -154,11 +179,15 @@ class FrameSource:
     Use as a context manager to release it.
 
     read_ahead: decode a video's next frames on a background thread while the caller works
-        on this one (up to 4 frames ahead for a file, 1 for a camera so that what is shown
-        stays live). Frames come in the same order either way; False reads on demand.
+        on this one (up to 4 frames ahead for a file, 1 for a camera or a stream so that what
+        is shown stays live; a stream's frame not yet taken is replaced by a newer one).
+        Frames come in the same order either way; False reads on demand.
+    reconnect_s: for a stream, how long to reopen it after it stalls or drops before it
+        ends (streams.StreamCapture); 0 ends it at the first drop.
     """
 
-    def __init__(self, spec: str | int | os.PathLike, *, read_ahead: bool = True):
+    def __init__(self, spec: str | int | os.PathLike, *, read_ahead: bool = True,
+                 reconnect_s: float = RECONNECT_S):
         self.spec = spec
         self.read_ahead = bool(read_ahead)
         self._capture = None
@@ -168,8 +197,13 @@ class FrameSource:
         self._declared = 0  # the frame count the file declares, to tell a cut-short file
         self._live = False  # a camera: frames are timed by the clock, not the capture
         self._reader: _ReadAhead | None = None
+        self._stream: StreamCapture | None = None
         if isinstance(spec, int) or str(spec).isdigit():
             self._open_camera(int(spec))
+        elif is_stream(spec):
+            check_stream(spec)
+            self._stream = StreamCapture(spec, reconnect_s)
+            self._open_live(self._stream, masked(spec))
         else:
             check_source(spec)  # before Path(), which makes "" the current folder
             self._open_file(Path(spec))
@@ -179,11 +213,15 @@ class FrameSource:
         if not capture.isOpened():
             raise SourceError(f"cannot open camera {index}: is it connected and not in use? "
                               "(use --source FILE for a video or image)")
+        self._open_live(capture, f"camera {index}")
+
+    def _open_live(self, capture, name: str) -> None:
+        """A camera's or a stream's opened capture: its first frame read, its info set."""
         self._capture, self._live = capture, True
         ok, first = self._read()
         if not ok:
             self.close()
-            raise SourceError(f"camera {index} opened but gave no frame")
+            raise SourceError(f"{name} opened but gave no frame")
         self._first = [first]
         height, width = first[1].shape[:2]
         fps = capture.get(cv2.CAP_PROP_FPS)
@@ -270,7 +308,10 @@ class FrameSource:
             return
         self._stop_reading()
         # Started before the first frames are handed out, so the next decodes meanwhile.
-        reader = self._reader = _ReadAhead(self._read, 1 if self.info.live else 4)
+        stream = self._stream
+        reader = self._reader = _ReadAhead(self._read, 1 if self.info.live else 4,
+                                           latest=stream is not None,
+                                           interrupt=stream.stop if stream else None)
         try:
             yield from first
             read = len(first)
@@ -287,11 +328,13 @@ class FrameSource:
 
     def _stop_reading(self) -> bool:
         reader, self._reader = self._reader, None
-        return reader.close() if reader is not None else True
+        if reader is None:
+            return True
+        return reader.close(STREAM_READER_JOIN_S if self._stream else 5.0)
 
     def close(self) -> None:
-        """Stop reading ahead and release the camera or file; safe to call twice."""
-        if not self._stop_reading():
+        """Stop reading ahead and release the camera, stream or file; safe to call twice."""
+        if not self._stop_reading() and self._stream is None:  # a stream's release is safe
             # Releasing a capture another thread is reading from can crash OpenCV; the
             # daemon thread ends with the process.
             log.warning("%s: the frame reader did not stop; not releasing it", self.spec)
