@@ -35,7 +35,15 @@ def cpu_flags() -> set[str]:
     return set()
 
 
-def configure_tensorflow(quiet: bool = True) -> None:
+_configured = False  # configure_tensorflow has run: a tool chose how quiet to be
+
+
+def tensorflow_configured() -> bool:
+    """Whether configure_tensorflow has run, or TensorFlow is imported already."""
+    return _configured or "tensorflow" in sys.modules
+
+
+def configure_tensorflow(quiet: bool = True, load: bool = True) -> None:
     """Quiet TensorFlow's start-up chatter and keep oneDNN off its AVX-512 JIT kernels.
 
     quiet: hide TensorFlow's native log lines (INFO/WARNING/ERROR from C++, such as "failed
@@ -49,17 +57,30 @@ def configure_tensorflow(quiet: bool = True) -> None:
     TF_ENABLE_ONEDNN_OPTS=0 on AVX2 machines) and avoids that code. A user's own
     ONEDNN_MAX_CPU_ISA or TF_ENABLE_ONEDNN_OPTS always wins.
 
-    Call it before anything imports TensorFlow (Keras included): it imports TensorFlow
-    itself, so that the notices printed during the import can be hidden.
+    Call it before anything imports TensorFlow (Keras included). load: import TensorFlow
+    now, so that the notices printed during the import are hidden; False only sets the
+    variables, for a caller that may not need TensorFlow at all (the app, whose classifier
+    runs a cached LiteRT conversion) and imports it through `import_tensorflow` if it does.
     """
+    global _configured
+    _configured = True
     if quiet:
         # 3 hides C++ ERROR lines too; the errors that matter reach Python as exceptions.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "avx512f" in cpu_flags() and "ONEDNN_MAX_CPU_ISA" not in os.environ:
         os.environ["ONEDNN_MAX_CPU_ISA"] = "AVX2"
         log.debug("AVX-512 CPU: capping oneDNN at AVX2 to avoid its crashing AVX-512 kernels")
+    if load:
+        import_tensorflow(quiet)
+
+
+def import_tensorflow(quiet: bool | None = None) -> None:
+    """Import TensorFlow, with its native start-up notices hidden when `quiet` (None: when
+    TF_CPP_MIN_LOG_LEVEL asks for quiet, as configure_tensorflow sets it)."""
     if "tensorflow" in sys.modules:
         return  # too late to hide its import; the variables above still govern later logs
+    if quiet is None:
+        quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") not in ("", "0")
     if not quiet:
         import tensorflow  # noqa: F401
         return

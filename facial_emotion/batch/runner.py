@@ -198,7 +198,7 @@ def _init_worker(detector_options: dict, parent_pid: int, verbose: bool, events)
 
         setup_logging(verbose)
         configure_opencv(quiet=not verbose)
-        configure_tensorflow(quiet=not verbose)
+        configure_tensorflow(quiet=not verbose, load=False)
         _analyser = Analyser(detector_options,
                              report_frames=lambda index, n: events.put(("frames", index, n)))
         _analyser.detector(False)

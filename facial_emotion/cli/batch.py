@@ -125,7 +125,7 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
             with interrupt_deferred():  # TensorFlow and LiteRT load here
                 from ..runtime import configure_tensorflow
 
-                configure_tensorflow(quiet=not args.verbose)
+                configure_tensorflow(quiet=not args.verbose, load=False)
                 analyser = Analyser(detector_options, display=not args.no_display,
                                     fast=args.fast)
                 analyser.detector(False)

@@ -337,10 +337,10 @@ def main(argv=None, prog: str = PROG) -> int:
         # reported at once.
         source = stack.enter_context(FrameSource(args.source, reconnect_s=args.reconnect))
         with interrupt_deferred():  # TensorFlow and LiteRT load here
-            configure_tensorflow(quiet=not args.verbose)
+            configure_tensorflow(quiet=not args.verbose, load=False)
             from ..annotators import default_annotators
             from ..detection import EmotionDetector, detect_width_for
-            from ..model import DEFAULT_MODEL
+            from ..shipped import DEFAULT_MODEL
 
             if args.model is None:
                 check_paths(args, DEFAULT_MODEL)

@@ -13,7 +13,6 @@ shown once confirmed: at once with YuNet, the frame after with the Haar cascade 
 from __future__ import annotations
 
 import os
-import sys
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -98,10 +97,10 @@ class EmotionDetector:
         self.tracker = (FaceTracker(smoothing=smoothing, confirm_hits=confirm_hits)
                         if track else None)
         # Loads TensorFlow or LiteRT: last, so a bad option fails fast and cheaply.
-        if "tensorflow" not in sys.modules:  # the Python API: no tool has set TensorFlow up
-            from ..runtime import configure_tensorflow
+        from ..runtime import configure_tensorflow, tensorflow_configured
 
-            configure_tensorflow()
+        if not tensorflow_configured():  # the Python API: no tool has set TensorFlow up
+            configure_tensorflow(load=False)
         from .classifier import EmotionClassifier
 
         if isinstance(model, EmotionClassifier):

@@ -12,12 +12,15 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import io
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
 from ..labels import IMAGE_SIZE
 from ..runtime import native_stderr_hidden
+
+if TYPE_CHECKING:  # Keras loads with TensorFlow: running a flatbuffer needs neither
+    import keras
 
 # The largest flatbuffer a cache is trusted with: this model's is about 250 KB.
 MAX_FLATBUFFER_BYTES = 50 << 20
@@ -100,6 +103,8 @@ class LiteRTRunner:
 def max_difference(model: keras.Model, flatbuffer: bytes, faces: np.ndarray) -> float:
     """Largest absolute difference between the probabilities of `model` and of `flatbuffer`
     on the same raw-pixel `faces`: a check that a conversion kept the model."""
+    import keras
+
     faces = np.asarray(faces, dtype=np.float32)
     # A direct call rather than `predict`, which would trace a new tf.function per model.
     expected = keras.ops.convert_to_numpy(model(faces, training=False))
