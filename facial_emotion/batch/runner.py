@@ -258,7 +258,12 @@ def _in_workers(todo: list[Job], detector_options: dict, workers: int, finished,
         left = [job for job in jobs if job.index not in done_here]
         on_it = set(running.values())
         suspects = [job for job in left if job.index in on_it]
-        pending = [job for job in left if job.index not in on_it]
+        if left and not suspects:
+            # The dead process's "start" was lost with it (a Queue sends from a thread that
+            # a crash stops): the first source left had started, as workers take sources in
+            # order, so it is the one to try alone. Without this the batch runs forever.
+            suspects = left[:1]
+        pending = [job for job in left if job not in suspects]
         if suspects:
             log.warning("a worker process stopped unexpectedly; analysing %s again one at "
                         "a time", ", ".join(job.source for job in suspects))
