@@ -1,5 +1,6 @@
 """real_time_video.py on many sources (issue 25), end to end: real faces (tests/scenes.py)
-found by YuNet, classified by the untrained model, in small clips and photos written here.
+found by YuNet, classified by the untrained model, in small clips and photos written here
+(tests/batch/media.py).
 
 Driven in-process through main(argv), but for the tests that need a process of their own
 (kill -9) or start worker processes (--workers 2): those are marked slow.
@@ -22,39 +23,16 @@ import pytest
 
 import facial_emotion.video
 from facial_emotion.cli.video import main
-from tests.helpers_video import read_video, write_video
-from tests.scenes import group_scene, moving_face_clip
+from tests.batch.media import GOOD, clip, mixed_folder, photo
+from tests.helpers_video import read_video
 
 PREFIX = "real_time_video.py: error:"
 REPO = Path(__file__).resolve().parents[2]
-FPS = 10.0
-
-
-def clip(path: Path, frames: int = 12, size=(320, 180), face: int = 100, **scene) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_video(path, list(moving_face_clip(frames, *size, face, **scene)), FPS)
-
-
-def photo(path: Path, size=(320, 180), face: int = 70, count: int = 2) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    assert cv2.imwrite(str(path), group_scene(*size, face, count)[0])
-    return path
 
 
 @pytest.fixture
 def media(tmp_path) -> Path:
-    """in/: two clips of different sizes (one whose face walks in late), a photo of two
-    faces, a damaged video and a note; sorted: broken, group, late, notes, walk."""
-    folder = tmp_path / "in"
-    clip(folder / "walk.avi")
-    clip(folder / "late.mp4", 10, (256, 144), 80, enter_at=3, seed=1)
-    photo(folder / "group.jpg")
-    (folder / "broken.mp4").write_bytes(b"not a video\n" * 50)
-    (folder / "notes.txt").write_text("the interviews of day one\n")
-    return folder
-
-
-GOOD = ["group.jpg", "late.mp4", "walk.avi"]
+    return mixed_folder(tmp_path / "in")
 
 
 def run(env, sources, *more) -> int:
@@ -157,6 +135,13 @@ REFUSED = {
     "annotated copies onto the sources": (
         lambda m, t: [m, "--no-display", "--output", m],
         "would replace the source {m}/broken.mp4 with its annotated copy"),
+    # a resumed or later run would list the annotated copies (or pictures) as sources
+    "annotated copies inside a folder listed with --recursive": (
+        lambda m, t: [m, "--recursive", "--no-display", "--output", m / "annotated"],
+        "--output {m}/annotated is inside {m}, which --recursive lists"),
+    "timelines inside a folder listed with --recursive": (
+        lambda m, t: [t, "--recursive", "--no-display", "--timeline", t / "out" / "tl"],
+        "--timeline {t}/out/tl is inside {t}, which --recursive lists"),
     "a csv onto a source": (lambda m, t: [m, "--no-display", "--csv", m / "walk.avi"],
                             "is the source {m}/walk.avi"),
     "a camera among files": (lambda m, t: ["0", m, "--no-display"],
@@ -176,7 +161,8 @@ def test_what_a_batch_refuses_is_one_line_before_any_work(video_cli_env, media, 
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     (line,) = captured.err.splitlines()
-    assert line.startswith(PREFIX) and message.replace("{m}", str(media)) in line, line
+    message = message.replace("{m}", str(media)).replace("{t}", str(tmp_path))
+    assert line.startswith(PREFIX) and message in line, line
     assert sorted(tmp_path.rglob("*")) == before
 
 
