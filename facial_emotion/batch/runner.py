@@ -186,6 +186,12 @@ def _init_worker(detector_options: dict, parent_pid: int, verbose: bool, events)
     global _analyser, _setup_error, _events
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # tqdm's own lock is a multiprocessing one, which a worker ended by SIGTERM or a crash
+    # leaves registered: the resource tracker then warns of a "leaked semaphore" on stderr.
+    # A worker draws no bar, so a thread lock will do.
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
     _events = events
     threading.Thread(target=_end_with_parent, args=(parent_pid,), daemon=True).start()
     try:

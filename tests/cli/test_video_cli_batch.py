@@ -381,3 +381,35 @@ def test_two_workers_write_what_one_writes(video_cli_env, media, tmp_path, capsy
     assert two.stderr == one.err and len(two.stderr.splitlines()) == 1  # the damaged one
     assert [line.split(":")[0] for line in two.stdout.splitlines()[:-1]] == [
         line.split(":")[0] for line in one.out.splitlines()[:-1]]
+
+
+@pytest.mark.slow
+def test_sigterm_mid_batch_with_workers_keeps_the_finished_sources(video_cli_env, long_media,
+                                                                   tmp_path, capsys):
+    expected = uninterrupted(video_cli_env, [long_media], tmp_path / "whole")
+    out = tmp_path / "out"
+    out.mkdir()
+    child = subprocess.Popen(child_argv(video_cli_env, [long_media], *outputs_args(out),
+                                        "--workers", "2"),
+                             env=child_env(video_cli_env.cache_home), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    first_part = state_of(out) / "parts" / "000000.json"
+    try:
+        deadline = time.monotonic() + 240
+        while child.poll() is None and not first_part.exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        child.terminate()  # SIGTERM, while a worker analyses b.avi
+        stdout, err = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 143, err
+    assert err == "" and stdout.splitlines()[-1].endswith("run it again with --resume to finish)")
+    parts = sorted(int(p.stem) for p in (state_of(out) / "parts").iterdir())
+    assert 1 not in parts, "stopped too late"  # b.avi was being analysed
+    # the outputs hold every source finished (a.avi, and c.jpg if the other worker got to it)
+    finished = [str(sorted(long_media.iterdir())[i]) for i in parts]
+    assert {row["source"] for row in csv_rows(out / "f.csv")} == set(finished)
+    assert [s["source"] for s in json.loads((out / "s.json").read_text())["sources"]] == finished
+    assert_resume_finishes_as_uninterrupted(video_cli_env, [long_media], out, expected, capsys)
