@@ -16,6 +16,7 @@ SIGTERM stop it too, after the outcomes already finished are handed on.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -141,11 +143,12 @@ def run_batch(jobs: list[Job], detector_options: dict, deliver, *, workers: int 
             todo.append(job)
 
     def finished(outcome: Outcome) -> None:
-        if outcome.complete and state is not None:
-            state.save(outcome)  # first: once handed on, it is never analysed again
-            order.add(outcome.index, None)
-        else:
-            order.add(outcome.index, outcome)
+        with _signals_held():  # a finished source is stored and handed on whole
+            if outcome.complete and state is not None:
+                state.save(outcome)  # first: once handed on, it is never analysed again
+                order.add(outcome.index, None)
+            else:
+                order.add(outcome.index, outcome)
         if outcome.complete or outcome.failed:
             bar.source_done()
 
@@ -170,6 +173,27 @@ def run_batch(jobs: list[Job], detector_options: dict, deliver, *, workers: int 
         bar.close()
     order.flush()
     return report
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM that come while the block runs take effect when it ends. Without
+    this a signal landing while a finished source is stored (an fsync takes a while) or its
+    records written left it out of the interrupted run's outputs, or left no --csv at all.
+    Only the main thread takes signals; elsewhere nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+    for signum in dict.fromkeys(received):
+        signal.raise_signal(signum)  # to the handler the block held it from
 
 
 # --- worker processes --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import pytest
 
 from facial_emotion.batch import BatchReport, BatchState, Job, Outcome, run_batch
 from facial_emotion.batch.runner import CRASHED
+from facial_emotion.cli.common import sigterm_as_interrupt
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = {"sources": [], "settings": {}, "outputs": {}}
@@ -138,6 +139,28 @@ def test_sources_stored_after_a_ctrl_c_are_still_handed_on(tmp_path):
     assert delivered.order == [(0, False), (2, True)]
     assert report.interrupted and not report.finished
     assert report.line().endswith("(interrupted: run it again with --resume to finish)")
+    state.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_source_being_stored_when_a_signal_comes_is_still_handed_on(tmp_path, monkeypatch,
+                                                                     signum):
+    """Ctrl-C or SIGTERM may land once the part is written, during the folder's fsync: the
+    source is finished all the same, and the interrupted run's outputs must hold it."""
+    state = BatchState.open(tmp_path / "state", MANIFEST, resume=False)
+    save = state.save
+
+    def save_then_signal(outcome):
+        save(outcome)
+        os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(state, "save", save_then_signal)
+    with sigterm_as_interrupt() as sigterm:
+        report, delivered, analyser = run_here(jobs_of("a.mp4", "b.mp4"), state)
+    assert analyser.analysed == [0] and state.done() == {0}
+    assert delivered.order == [(0, False)]
+    assert delivered[0][2].records == fake_outcome(jobs_of("a.mp4")[0]).records
+    assert report.interrupted and sigterm.received is (signum == signal.SIGTERM)
     state.close()
 
 
