@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from facial_emotion.labels import EMOTIONS, IMAGE_SIZE  # noqa: E402
+from facial_emotion.runtime import cpu_flags  # noqa: E402
 from tests.helpers_video import (ModelFiles, camera_cannot_open, load_once,  # noqa: E402
                                  untrained_model)
 
@@ -220,3 +221,24 @@ def warm_cache(model_files, untrained_keras, monkeypatch) -> ModelFiles:
     monkeypatch.setenv("XDG_CACHE_HOME", str(model_files.cache_home))
     load_once(monkeypatch, model_files, untrained_keras)
     return model_files
+
+
+@pytest.fixture
+def video_cli_env(warm_cache, monkeypatch, restore_logging):
+    """Undo what main() changes in the process, and point it at the warmed LiteRT cache and
+    the model loaded once (`warm_cache`).
+
+    main() sets TensorFlow variables in os.environ, OpenCV's log level and the root logger;
+    all are put back after the test (`restore_logging`).
+    """
+    for key in ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA", "OPENCV_LOG_LEVEL",
+                "OPENCV_FFMPEG_LOGLEVEL"):
+        monkeypatch.setenv(key, os.environ.get(key, ""))  # registers the value to restore...
+        if not os.environ[key]:
+            monkeypatch.delenv(key)                       # ...even when it was unset
+    if "avx512f" in cpu_flags():
+        # What configure_tensorflow() would set; set here, it is undone after the test.
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    opencv_level = cv2.utils.logging.getLogLevel()
+    yield warm_cache
+    cv2.utils.logging.setLogLevel(opencv_level)

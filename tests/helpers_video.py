@@ -8,6 +8,7 @@ scripts them. Nothing here reads the shipped model, the working directory or the
 from __future__ import annotations
 
 import importlib.util
+import os
 import struct
 import subprocess
 import sys
@@ -27,6 +28,10 @@ LANDMARK_COLUMNS = ["left_eye_x", "left_eye_y", "right_eye_x", "right_eye_y", "n
 CSV_COLUMNS = ["source", "frame", "time_s", "face_id", "x", "y", "w", "h", "angry", "disgust",
                "fear", "happy", "sad", "surprise", "neutral", "emotion", *LANDMARK_COLUMNS]
 HAS_LITERT = importlib.util.find_spec("ai_edge_litert") is not None
+REPO = Path(__file__).resolve().parents[1]
+# What the tool must set itself to be quiet, and the display: left out of a child's environment.
+QUIETED = ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA", "DISPLAY", "OPENCV_LOG_LEVEL",
+           "OPENCV_FFMPEG_LOGLEVEL")
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,14 @@ def load_once(monkeypatch, files: ModelFiles, model) -> None:
         return real(path, compile=compile)
 
     monkeypatch.setattr(classifier, "load_classifier", load)
+
+
+def child_env(cache_home) -> dict:
+    """This environment for a child Python that runs the tool: without QUIETED, with this
+    checkout importable and $XDG_CACHE_HOME at `cache_home` (a warmed LiteRT cache)."""
+    env = {key: value for key, value in os.environ.items() if key not in QUIETED}
+    env.update(PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(cache_home))
+    return env
 
 
 def synthetic_frames(count: int, width: int = 160, height: int = 120) -> list[np.ndarray]:

@@ -36,10 +36,16 @@ def output_stems(sources: list[str] | tuple[str, ...]) -> list[str]:
         stems = [f"{stem}_{p.suffix.lstrip('.')}" if clash else stem
                  for stem, p, clash in zip(stems, paths, _clashing(stems))]
     counts: Counter = Counter()
+    taken = {stem.lower() for stem in stems}  # a number must not give another's own name
     unique = []
     for stem, clash in zip(stems, _clashing(stems)):  # same name but for letter case
-        counts[stem.lower()] += 1
-        unique.append(f"{stem}_{counts[stem.lower()]}" if clash else stem)
+        while clash:
+            counts[stem.lower()] += 1
+            numbered = f"{stem}_{counts[stem.lower()]}"
+            if numbered.lower() not in taken:
+                taken.add(numbered.lower())
+                stem, clash = numbered, False
+        unique.append(stem)
     return unique
 
 

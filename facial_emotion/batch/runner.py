@@ -24,6 +24,7 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -145,11 +146,12 @@ def run_batch(jobs: list[Job], detector_options: dict, deliver, *, workers: int 
             todo.append(job)
 
     def finished(outcome: Outcome) -> None:
-        if outcome.complete and state is not None:
-            state.save(outcome)  # first: once handed on, it is never analysed again
-            order.add(outcome.index, None)
-        else:
-            order.add(outcome.index, outcome)
+        with _signals_held():  # a finished source is stored and handed on whole
+            if outcome.complete and state is not None:
+                state.save(outcome)  # first: once handed on, it is never analysed again
+                order.add(outcome.index, None)
+            else:
+                order.add(outcome.index, outcome)
         if outcome.complete or outcome.failed:
             bar.source_done()
 
@@ -176,6 +178,27 @@ def run_batch(jobs: list[Job], detector_options: dict, deliver, *, workers: int 
     return report
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM that come while the block runs take effect when it ends. Without
+    this a signal landing while a finished source is stored (an fsync takes a while) or its
+    records written left it out of the interrupted run's outputs, or left no --csv at all.
+    Only the main thread takes signals; elsewhere nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+    for signum in dict.fromkeys(received):
+        signal.raise_signal(signum)  # to the handler the block held it from
+
+
 # --- worker processes --------------------------------------------------------------------------
 
 _analyser: Analyser | None = None
@@ -190,6 +213,12 @@ def _init_worker(detector_options: dict, parent_pid: int, verbose: bool, events)
     global _analyser, _setup_error, _events
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # tqdm's own lock is a multiprocessing one, which a worker ended by SIGTERM or a crash
+    # leaves registered: the resource tracker then warns of a "leaked semaphore" on stderr.
+    # A worker draws no bar, so a thread lock will do.
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
     _events = events
     threading.Thread(target=_end_with_parent, args=(parent_pid,), daemon=True).start()
     try:
@@ -263,7 +292,12 @@ def _in_workers(todo: list[Job], detector_options: dict, workers: int, finished,
         left = [job for job in jobs if job.index not in done_here]
         on_it = set(running.values())
         suspects = [job for job in left if job.index in on_it]
-        pending = [job for job in left if job.index not in on_it]
+        if left and not suspects:
+            # The dead process's "start" was lost with it (a Queue sends from a thread that
+            # a crash stops): the first source left had started, as workers take sources in
+            # order, so it is the one to try alone. Without this the batch runs forever.
+            suspects = left[:1]
+        pending = [job for job in left if job not in suspects]
         if suspects:
             log.warning("a worker process stopped unexpectedly; analysing %s again one at "
                         "a time", ", ".join(job.source for job in suspects))

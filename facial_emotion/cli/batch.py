@@ -43,6 +43,14 @@ def check_batch_options(args: argparse.Namespace, sources: tuple[str, ...]) -> N
         existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
         if not os.access(existing, os.W_OK | os.X_OK):
             raise SourceError(f"cannot write {folder}: {existing} is not writable")
+        # Its files would be sources of a resumed or later run, which --resume then refuses
+        # as another batch.
+        listed = [spec for spec in args.source if args.recursive and os.path.isdir(spec)
+                  and Path(os.path.realpath(folder)).is_relative_to(os.path.realpath(spec))]
+        if listed:
+            raise SourceError(f"--{name} {folder} is inside {listed[0]}, which --recursive "
+                              "lists: its files would become sources of a resumed or later "
+                              "run; choose a folder outside it")
     if args.resume and state_anchor(args) is None:
         raise SourceError("--resume needs an output file or folder to keep the batch's state "
                           "beside (--csv FILE, --jsonl FILE, --summary FILE, --output or "

@@ -1,39 +1,15 @@
-"""Fixtures for the real_time_video.py tests: a model, a pinned environment, scripted faces.
+"""Fixtures for the real_time_video.py tests: scripted faces (the model and the pinned
+environment, `video_cli_env`, are in tests/conftest.py: analyze() is tested with it too).
 
 Nothing here is autouse, so the other CLI tests in this folder are unaffected.
 """
 
 from __future__ import annotations
 
-import os
-
-import cv2
 import pytest
 
 import facial_emotion.detection.detector
-from facial_emotion.runtime import cpu_flags
 from tests.helpers_video import scripted_finder_class
-
-
-@pytest.fixture
-def video_cli_env(warm_cache, monkeypatch, restore_logging):
-    """Undo what main() changes in the process, and point it at the warmed LiteRT cache and
-    the model loaded once (`warm_cache`, tests/conftest.py).
-
-    main() sets TensorFlow variables in os.environ, OpenCV's log level and the root logger;
-    all are put back after the test (`restore_logging` comes from tests/conftest.py).
-    """
-    for key in ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA", "OPENCV_LOG_LEVEL",
-                "OPENCV_FFMPEG_LOGLEVEL"):
-        monkeypatch.setenv(key, os.environ.get(key, ""))  # registers the value to restore...
-        if not os.environ[key]:
-            monkeypatch.delenv(key)                       # ...even when it was unset
-    if "avx512f" in cpu_flags():
-        # What configure_tensorflow() would set; set here, it is undone after the test.
-        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
-    opencv_level = cv2.utils.logging.getLogLevel()
-    yield warm_cache
-    cv2.utils.logging.setLogLevel(opencv_level)
 
 
 @pytest.fixture

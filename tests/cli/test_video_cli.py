@@ -25,7 +25,7 @@ import pytest
 
 from facial_emotion.cli.video import main
 from facial_emotion.labels import EMOTIONS
-from tests.helpers_video import (CSV_COLUMNS, HAS_LITERT, TWO_FACE_SCRIPT, face_a,
+from tests.helpers_video import (CSV_COLUMNS, HAS_LITERT, TWO_FACE_SCRIPT, child_env, face_a,
                                  jpeg_as_a_phone_stores_it, read_video, synthetic_frames,
                                  write_video)
 
@@ -591,18 +591,9 @@ def test_a_run_prints_only_its_summary(video_cli_env, tmp_path):
 
 # --- one line on stderr, also from the native libraries ---------------------------------------
 
-QUIETED = ("TF_CPP_MIN_LOG_LEVEL", "ONEDNN_MAX_CPU_ISA", "DISPLAY", "OPENCV_LOG_LEVEL",
-           "OPENCV_FFMPEG_LOGLEVEL")
 # The tool in a fresh process, which says at the end whether TensorFlow was loaded.
 CHILD = ("import sys; from facial_emotion.cli.video import main; code = main(sys.argv[1:]); "
          "print('tensorflow' in sys.modules); sys.exit(code)")
-
-
-def child_env(cache_home) -> dict:
-    """This environment without what the tool must set itself to be quiet, and no display."""
-    env = {key: value for key, value in os.environ.items() if key not in QUIETED}
-    env.update(PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(cache_home))
-    return env
 
 
 def run_child(argv, cwd, cache_home, timeout=300) -> subprocess.CompletedProcess:
