@@ -54,10 +54,12 @@ def is_media(path: Path) -> bool:
     return path.suffix.lower() in MEDIA_SUFFIXES
 
 
-def expand_sources(specs: list[str] | tuple[str, ...] | str,
-                   recursive: bool = False) -> SourceList:
+def expand_sources(specs: list[str] | tuple[str, ...] | str, recursive: bool = False,
+                   exclude=()) -> SourceList:
     """The files `specs` name, in order: each spec's own files sorted by path, duplicates
-    (the same file reached twice) kept at their first place.
+    (the same file reached twice) kept at their first place. exclude: folders whose files a
+    folder or glob never brings (a batch's output folders: their annotated copies would
+    otherwise become sources of the next run, or of a resumed one).
 
     Raises SourceError, before any work, for a named file that is missing, a glob that
     matches nothing, a camera or stream among other sources, and when nothing is left.
@@ -94,6 +96,15 @@ def expand_sources(specs: list[str] | tuple[str, ...] | str,
         else:
             check_source(spec)
             found.append(Path(spec))
+    named = {os.path.realpath(spec) for spec in specs}
+    # An output folder that is itself a source folder is not left out: the caller refuses
+    # it, as its annotated copies would replace the sources.
+    outputs = [os.path.realpath(folder) for folder in exclude
+               if folder is not None and os.path.realpath(folder) not in named]
+    if outputs:
+        found = [path for path in found if os.path.realpath(path) in named
+                 or not any(_inside(path, folder) for folder in outputs)]
+        skipped = [path for path in skipped if not any(_inside(path, f) for f in outputs)]
     sources = _unique(found)
     if not sources:
         raise SourceError(f"no video or image files in {' '.join(specs)}"
@@ -109,6 +120,10 @@ def _add_folder(folder: Path, recursive: bool, found: list[Path], skipped: list[
     for path in sorted(files):
         if path.is_file():
             (found if is_media(path) else skipped).append(path)
+
+
+def _inside(path: Path, folder: str) -> bool:
+    return Path(os.path.realpath(path)).is_relative_to(folder)
 
 
 def _unique(paths: list[Path]) -> list[Path]:

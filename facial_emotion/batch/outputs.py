@@ -53,6 +53,17 @@ class BatchOutputs:
             sinks.append(self.stack.enter_context(JsonlSink(self.jsonl)))
         return sinks
 
+    def finish(self, class_names: tuple[str, ...]) -> None:
+        """Once the batch has ended: give --csv and --jsonl their (header) even when no source
+        gave records (all failed), so a script reading them finds them; write --summary.
+        class_names: the model's, for a CSV header no outcome gave."""
+        if self.text_sinks is None:
+            self.text_sinks = self._open(tuple(class_names))
+        for sink in self.text_sinks:
+            if not sink.written:
+                sink.write_records([])
+        self.write_summary()
+
     def write_summary(self) -> None:
         """Write --summary (complete or not at all); call it once the batch has ended."""
         if self.summary_path is None or not (self.summaries or self.failed):

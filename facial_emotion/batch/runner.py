@@ -20,7 +20,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
@@ -83,7 +82,7 @@ class BatchReport:
             line += (" (interrupted: run it again with --resume to finish)" if resumable
                      else " (interrupted)")
         elif not self.finished and self.quit:
-            line += " (stopped)"
+            line += " (stopped: --resume finishes it)" if resumable else " (stopped)"
         return line
 
 
@@ -254,7 +253,9 @@ def _in_workers(todo: list[Job], detector_options: dict, workers: int, finished,
     being analysed are run again one at a time, each alone in a fresh process, and only a
     source whose process dies again is failed."""
     context = multiprocessing.get_context("spawn")  # TensorFlow is not fork-safe
-    events = context.Queue()
+    # A SimpleQueue writes in the caller's thread: a worker that crashes right after saying
+    # which source it starts has said it (a Queue's feeder thread may not have sent it).
+    events = context.SimpleQueue()
     pending, suspects = list(todo), []
     while pending or suspects:
         alone = bool(suspects)
@@ -293,9 +294,9 @@ def _in_workers(todo: list[Job], detector_options: dict, workers: int, finished,
         on_it = set(running.values())
         suspects = [job for job in left if job.index in on_it]
         if left and not suspects:
-            # The dead process's "start" was lost with it (a Queue sends from a thread that
-            # a crash stops): the first source left had started, as workers take sources in
-            # order, so it is the one to try alone. Without this the batch runs forever.
+            # No start was heard from the dead process (it died before its first source):
+            # the first source left is the one it took, as workers take sources in order, so
+            # it is tried alone. Without this the batch could run forever.
             suspects = left[:1]
         pending = [job for job in left if job not in suspects]
         if suspects:
@@ -322,11 +323,8 @@ def _ctrl_c_ignored_by_children():
 
 
 def _drain(events, running: dict[int, int], bar: BatchProgress) -> None:
-    while True:
-        try:
-            kind, index, value = events.get_nowait()
-        except queue.Empty:
-            return
+    while not events.empty():
+        kind, index, value = events.get()
         if kind == "start":
             running[value] = index
         else:

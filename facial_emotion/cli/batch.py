@@ -43,14 +43,6 @@ def check_batch_options(args: argparse.Namespace, sources: tuple[str, ...]) -> N
         existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())
         if not os.access(existing, os.W_OK | os.X_OK):
             raise SourceError(f"cannot write {folder}: {existing} is not writable")
-        # Its files would be sources of a resumed or later run, which --resume then refuses
-        # as another batch.
-        listed = [spec for spec in args.source if args.recursive and os.path.isdir(spec)
-                  and Path(os.path.realpath(folder)).is_relative_to(os.path.realpath(spec))]
-        if listed:
-            raise SourceError(f"--{name} {folder} is inside {listed[0]}, which --recursive "
-                              "lists: its files would become sources of a resumed or later "
-                              "run; choose a folder outside it")
     if args.resume and state_anchor(args) is None:
         raise SourceError("--resume needs an output file or folder to keep the batch's state "
                           "beside (--csv FILE, --jsonl FILE, --summary FILE, --output or "
@@ -93,6 +85,15 @@ def manifest(args: argparse.Namespace, sources: tuple[str, ...], options: dict) 
                *FOLDER_OPTIONS) if getattr(args, name) is not None}
     return {"sources": [os.path.abspath(s) for s in sources], "settings": settings,
             "outputs": outputs}
+
+
+def model_class_names(model: Path | None) -> tuple[str, ...]:
+    """The class names the model carries, read without TensorFlow."""
+    from ..labels import EMOTIONS
+    from ..model.archive import stored_class_names
+    from ..shipped import DEFAULT_MODEL
+
+    return stored_class_names(model or DEFAULT_MODEL) or EMOTIONS
 
 
 def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
@@ -155,7 +156,7 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
             raise OutputError(f"{exc}; the sources done are kept: run it again with "
                               "--resume once it can be written") from None
         report.skipped = len(listing.skipped)
-        outputs.write_summary()
+        outputs.finish(model_class_names(args.model))
     if report.finished and state is not None:
         state.remove()  # once every output is in place
     print(report.line(resumable=state is not None), file=lines)

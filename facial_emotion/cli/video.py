@@ -200,7 +200,8 @@ def check_options(args: argparse.Namespace):
 
     from ..batch import expand_sources
 
-    listing = expand_sources(args.source, args.recursive)
+    # Files in the output folders are outputs, not sources, should a folder hold them.
+    listing = expand_sources(args.source, args.recursive, exclude=(args.output, args.timeline))
     if not listing.batch:
         args.source = listing.sources[0]
         check_source(args.source)

@@ -175,13 +175,20 @@ LINES = [
      "1 of 7 sources done; 6 failed (0.mp4, 1.mp4, 2.mp4, 3.mp4, 4.mp4, ...); 0 frames, "
      "0 faces, 0.0 fps"),
     (dict(sources=3, done=1, quit=True), "1 of 3 sources done; 0 frames, 0 faces, 0.0 fps "
-     "(stopped)"),
+     "(stopped: --resume finishes it)"),
 ]
 
 
 @pytest.mark.parametrize("fields, line", LINES)
 def test_the_report_line(fields, line):
     assert BatchReport(**fields).line() == line
+
+
+def test_without_a_state_the_report_line_does_not_offer_resume():
+    """Outputs only to stdout: nothing is kept to resume from."""
+    assert BatchReport(3, done=1, interrupted=True).line(resumable=False).endswith(
+        "fps (interrupted)")
+    assert BatchReport(3, done=1, quit=True).line(resumable=False).endswith("fps (stopped)")
 
 
 # --- worker processes -------------------------------------------------------------------------
@@ -219,7 +226,7 @@ def analyse(self, job):
 runner._analyse_in_worker = analyse_in_worker
 analyser.Analyser.analyse = analyse
 analyser.Analyser.detector = lambda self, still: None  # no model to load
-runtime.configure_tensorflow = lambda quiet=True: None  # nor TensorFlow
+runtime.configure_tensorflow = lambda quiet=True, load=True: None  # nor TensorFlow
 '''
 
 

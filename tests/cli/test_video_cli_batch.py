@@ -134,13 +134,6 @@ REFUSED = {
     "annotated copies onto the sources": (
         lambda m, t: [m, "--no-display", "--output", m],
         "would replace the source {m}/broken.mp4 with its annotated copy"),
-    # a resumed or later run would list the annotated copies (or pictures) as sources
-    "annotated copies inside a folder listed with --recursive": (
-        lambda m, t: [m, "--recursive", "--no-display", "--output", m / "annotated"],
-        "--output {m}/annotated is inside {m}, which --recursive lists"),
-    "timelines inside a folder listed with --recursive": (
-        lambda m, t: [t, "--recursive", "--no-display", "--timeline", t / "out" / "tl"],
-        "--timeline {t}/out/tl is inside {t}, which --recursive lists"),
     "a csv onto a source": (lambda m, t: [m, "--no-display", "--csv", m / "walk.avi"],
                             "is the source {m}/walk.avi"),
     "a camera among files": (lambda m, t: ["0", m, "--no-display"],
@@ -163,6 +156,38 @@ def test_what_a_batch_refuses_is_one_line_before_any_work(video_cli_env, media, 
     message = message.replace("{m}", str(media)).replace("{t}", str(tmp_path))
     assert line.startswith(PREFIX) and message in line, line
     assert sorted(tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("source", ["{m}", "{m}/*"], ids=["folder", "glob"])
+def test_output_folders_inside_the_sources_are_not_sources(video_cli_env, media, tmp_path,
+                                                           capsys, source):
+    """A second run over the same folder (or a resumed one) lists what the first did, not
+    the annotated copies and timelines the first wrote into it."""
+    source = source.replace("{m}", str(media))
+    listed = []
+    for n in range(2):
+        code = run(video_cli_env, [source], "--recursive", "--output", media / "annotated",
+                   "--timeline", media / "out" / "tl", "--csv", tmp_path / f"{n}.csv")
+        assert code == 1  # the damaged video
+        listed.append([line.split(":")[0] for line in capsys.readouterr().out.splitlines()[:-1]])
+    assert len(list((media / "annotated").iterdir())) == len(GOOD)
+    assert listed[0] == listed[1] and len(listed[0]) == len(GOOD)
+    assert (tmp_path / "0.csv").read_bytes() == (tmp_path / "1.csv").read_bytes()
+
+
+def test_a_batch_whose_sources_all_fail_still_writes_the_csv_header(video_cli_env, tmp_path,
+                                                                    capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "broken.mp4").write_bytes(b"not a video\n" * 50)
+    (tmp_path / "in" / "cut.avi").write_bytes(b"RIFF" + bytes(100))
+    code = run(video_cli_env, [tmp_path / "in"], "--csv", tmp_path / "f.csv", "--jsonl",
+               tmp_path / "f.jsonl")
+    captured = capsys.readouterr()
+    assert code == 1 and len(captured.err.splitlines()) == 2
+    assert captured.out.splitlines()[-1].startswith("0 of 2 sources done; 2 failed (")
+    header = (tmp_path / "f.csv").read_text().splitlines()
+    assert len(header) == 1 and header[0].startswith("source,frame,time_s,")
+    assert (tmp_path / "f.jsonl").read_text() == ""
 
 
 # --- stopped and resumed ----------------------------------------------------------------------
@@ -304,7 +329,7 @@ def test_the_window_shows_the_sources_one_after_another_and_q_ends_the_run(
                              ["late.mp4 - facial emotion", 2]]
     assert windows.destroyed == [title for title, _ in windows.shown]
     assert captured.out.splitlines()[-1].startswith("2 of 4 sources done; ")
-    assert captured.out.splitlines()[-1].endswith(" (stopped)")
+    assert captured.out.splitlines()[-1].endswith(" (stopped: --resume finishes it)")
     # late.mp4's face walks in at its 4th frame
     assert {r["source"] for r in csv_rows(tmp_path / "f.csv")} == set(map(str, sources[:2]))
 
