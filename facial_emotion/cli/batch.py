@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from ..errors import OutputError, SourceError
 from .common import EXIT_INTERRUPTED, EXIT_TERMINATED, interrupt_deferred
-from .video import check_paths
+from .video import AUTO, check_paths, workers_for
 
 EXIT_SOURCES_FAILED = 1
 FOLDER_OPTIONS = ("output", "timeline")  # one file per source in each
@@ -30,7 +30,7 @@ def check_batch_options(args: argparse.Namespace, sources: tuple[str, ...]) -> N
     from ..batch.naming import output_stems, possible_names
     from ..batch.naming import TIMELINE_SUFFIX
 
-    if args.workers > 1 and not args.no_display:
+    if args.workers != AUTO and args.workers > 1 and not args.no_display:
         raise SourceError("the window shows one source at a time: add --no-display to "
                           f"analyse {args.workers} sources at once")
     for name in FOLDER_OPTIONS:
@@ -107,6 +107,7 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
     from .common import sigterm_as_interrupt
 
     sources = listing.sources
+    workers = workers_for(args, len(sources))
     if args.model is None:
         from ..shipped import DEFAULT_MODEL
 
@@ -130,7 +131,7 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
             if getattr(args, name) is not None:
                 getattr(args, name).mkdir(parents=True, exist_ok=True)
         analyser = None
-        if args.workers == 1:  # else each worker process loads the model
+        if workers == 1:  # else each worker process loads the model
             with interrupt_deferred():  # TensorFlow and LiteRT load here
                 from ..runtime import configure_tensorflow
 
@@ -147,7 +148,7 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
                 tqdm.write(outcome.line(), file=sys.stderr if outcome.failed else lines)
 
         try:
-            report = run_batch(jobs, detector_options, deliver, workers=args.workers,
+            report = run_batch(jobs, detector_options, deliver, workers=workers,
                                state=state, analyser=analyser, progress=progress,
                                verbose=args.verbose)
         except OutputError as exc:

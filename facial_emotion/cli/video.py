@@ -20,6 +20,26 @@ PROG = "real_time_video.py"
 log = logging.getLogger(__name__)
 
 
+AUTO = "auto"
+
+
+def workers_count(text: str) -> int | str:
+    """argparse type for --workers: a number above 0, or auto."""
+    if text == AUTO:
+        return AUTO
+    return positive(int)(text)
+
+
+def workers_for(args: argparse.Namespace, sources: int) -> int:
+    """--workers as a number: auto is one per CPU core this process may use, no more than
+    the sources, and 1 with the window (which shows one source at a time)."""
+    if args.workers != AUTO:
+        return args.workers
+    if not args.no_display:
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), sources))
+
+
 def detect_width(text: str) -> int:
     """argparse type for --detect-width: 0 (full size) or a width the finder accepts."""
     from ..detection.face_finder import MIN_DETECT_WIDTH
@@ -84,9 +104,11 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
                         "webcam)")
     p.add_argument("--recursive", action="store_true",
                    help="a folder's subfolders too")
-    p.add_argument("--workers", type=positive(int), default=1, metavar="N",
+    p.add_argument("--workers", type=workers_count, default=AUTO, metavar="N",
                    help="analyse N sources of a batch at once, each in its own process "
-                        "(with --no-display)")
+                        "(with --no-display); auto is one per CPU core (measured: 2 on 2 "
+                        "cores analysed clips 1.5x as fast as 1, 3 were slower than 2), and "
+                        "1 with the window")
     p.add_argument("--resume", action="store_true",
                    help="continue a batch that was stopped (Ctrl-C, kill, a crash, a full "
                         "disk) with the same options: the sources it finished are not "
@@ -208,7 +230,7 @@ def check_options(args: argparse.Namespace):
         if args.resume:
             raise SourceError("--resume continues a batch (several sources, a folder or a "
                               "glob); one source is analysed from its start")
-        if args.workers > 1:
+        if args.workers not in (AUTO, 1):
             raise SourceError(f"--workers {args.workers} analyses several sources at once; "
                               "give several, a folder or a glob")
     check_finder(args.detector, args.cascade)

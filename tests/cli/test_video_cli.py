@@ -683,14 +683,16 @@ def test_a_frame_rate_mp4_cannot_store_is_one_line(video_cli_env, tmp_path):
 def test_ctrl_c_during_start_up_is_exit_130_and_one_line(video_cli_env, tmp_path, loading):
     """Ctrl-C while TensorFlow (or LiteRT's native module) loads: no absl, oneDNN or CUDA
     lines, no traceback. The signal goes once the library's files are mapped into the
-    process: a point in the start-up, not a guessed delay."""
+    process: a point in the start-up, not a guessed delay. TensorFlow loads only to convert
+    a model the cache does not hold yet, so that case starts with an empty cache."""
     if loading == "litert" and not HAS_LITERT:
         pytest.skip("ai-edge-litert is not installed")
     path = random_clip(tmp_path / "long.avi", 3000, 30.0)  # runs on well after the start-up
+    cache_home = tmp_path / "empty-cache" if loading == "tensorflow" else video_cli_env.cache_home
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, "--source", str(path), "--no-display",
          "--model", str(video_cli_env.model)],
-        cwd=tmp_path, env=child_env(video_cli_env.cache_home), stdout=subprocess.PIPE,
+        cwd=tmp_path, env=child_env(cache_home), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True,
         # As in a terminal. A test run started in the background by a shell without job
         # control ignores SIGINT, and the child would inherit that and never see the Ctrl-C.
@@ -711,7 +713,9 @@ def test_ctrl_c_during_start_up_is_exit_130_and_one_line(video_cli_env, tmp_path
             child.kill()
             child.wait()
     assert child.returncode == 130, (out, err)
-    assert err.splitlines() in ([], ["real_time_video.py: interrupted"]), err
+    lines = [line for line in err.splitlines()  # the info line of a first conversion may come
+             if not line.startswith("converting emotion_untrained.keras to LiteRT once")]
+    assert lines in ([], ["real_time_video.py: interrupted"]), err
 
 
 # --- stills as a viewer shows them ------------------------------------------------------------

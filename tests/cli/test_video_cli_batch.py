@@ -35,8 +35,11 @@ def media(tmp_path) -> Path:
 
 
 def run(env, sources, *more) -> int:
+    """In this process: one worker (the default would start worker processes, which the
+    monkeypatches of these tests do not reach) unless `more` asks for others."""
+    workers = [] if "--workers" in more else ["--workers", "1"]
     return main(["--source", *map(str, sources), "--model", str(env.model), "--no-display",
-                 *map(str, more)])
+                 *workers, *map(str, more)])
 
 
 def csv_rows(path: Path) -> list[dict]:
@@ -365,12 +368,14 @@ def child_argv(env, sources, *more) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_kill_9_mid_batch_then_resume_gives_the_outputs_of_an_uninterrupted_run(
-        video_cli_env, long_media, tmp_path, capsys):
+        video_cli_env, long_media, tmp_path, capsys, workers):
     expected = uninterrupted(video_cli_env, [long_media], tmp_path / "whole")
     out = tmp_path / "out"
     out.mkdir()
-    child = subprocess.Popen(child_argv(video_cli_env, [long_media], *outputs_args(out)),
+    child = subprocess.Popen(child_argv(video_cli_env, [long_media], *outputs_args(out),
+                                        "--workers", workers),
                              env=child_env(video_cli_env.cache_home),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     first_part = state_of(out) / "parts" / "000000.json"
@@ -385,7 +390,8 @@ def test_kill_9_mid_batch_then_resume_gives_the_outputs_of_an_uninterrupted_run(
             child.kill()
             child.wait()
     assert child.returncode == -signal.SIGKILL, err
-    assert not (state_of(out) / "parts" / "000001.json").exists(), "killed too late"
+    parts = state_of(out) / "parts"
+    assert len(list(parts.glob("*.json"))) < len(list(long_media.iterdir())), "killed too late"
     assert not any((out / name).exists() for name in OUTPUT_FILES)  # only temporary files
     assert_resume_finishes_as_uninterrupted(video_cli_env, [long_media], out, expected, capsys)
 
@@ -438,3 +444,27 @@ def test_sigterm_mid_batch_with_workers_keeps_the_finished_sources(video_cli_env
     assert {row["source"] for row in csv_rows(out / "f.csv")} == set(finished)
     assert [s["source"] for s in json.loads((out / "s.json").read_text())["sources"]] == finished
     assert_resume_finishes_as_uninterrupted(video_cli_env, [long_media], out, expected, capsys)
+
+
+@pytest.mark.parametrize("argv, sources, cores, expected", [
+    (["--no-display"], 10, 2, 2),                   # auto: one per core
+    (["--no-display"], 10, 8, 8),
+    (["--no-display"], 3, 8, 3),                    # ...no more than the sources
+    ([], 10, 8, 1),                                 # the window shows one at a time
+    (["--no-display", "--workers", "3"], 10, 2, 3),  # as asked, even past the cores
+    (["--no-display", "--workers", "1"], 10, 8, 1),
+])
+def test_the_default_number_of_workers(monkeypatch, argv, sources, cores, expected):
+    from facial_emotion.cli.video import build_parser, workers_for
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    assert workers_for(build_parser().parse_args(argv), sources) == expected
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "two", "1.5"])
+def test_workers_must_be_a_count_or_auto(text, capsys):
+    from facial_emotion.cli.video import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--workers", text])
+    assert "--workers" in capsys.readouterr().err
