@@ -20,19 +20,20 @@ from ..files import atomic_write, writes_through
 
 
 def checked_target(path: str | os.PathLike) -> Path:
-    """`path` if a file can be created there, else a SourceError that says why not."""
+    """`path` if a file can be created there, else an OutputError (a SourceError) that says
+    why not."""
     path = Path(path)
     if writes_through(path):
         if not os.access(path, os.W_OK):
-            raise SourceError(f"cannot write {path}: it is not writable")
+            raise OutputError(f"cannot write {path}: it is not writable")
         return path
     if path.is_dir():
-        raise SourceError(f"cannot write {path}: it is a folder; expected a file name")
+        raise OutputError(f"cannot write {path}: it is a folder; expected a file name")
     folder = path.parent
     if not folder.is_dir():
-        raise SourceError(f"cannot write {path}: its folder {folder} does not exist")
+        raise OutputError(f"cannot write {path}: its folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise SourceError(f"cannot write {path}: its folder {folder} is not writable")
+        raise OutputError(f"cannot write {path}: its folder {folder} is not writable")
     return path
 
 

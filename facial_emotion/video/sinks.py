@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import SourceError
+from ..errors import OutputError, SourceError
 from ..frames import to_bgr
 from ..results import LANDMARKS, Face, FrameResult
 from ..runtime import native_stderr_hidden
@@ -169,10 +169,13 @@ class VideoFileSink(_FileSink):
             # mp4v stores the frame rate as a fraction of at most 65535, which a high or odd
             # rate (747.33 fps) can exceed; OpenCV's own AVI writer takes any.
             hint = "; try .avi" if self.fourcc == "mp4v" else ""
-            cause = _disk_full_or(self.path, f"OpenCV could not open a {self.fourcc} video "
-                                             f"writer for it at {self.fps:g} fps{hint}")
+            other = (f"OpenCV could not open a {self.fourcc} video writer for it at "
+                     f"{self.fps:g} fps{hint}")
+            cause = _disk_full_or(self.path, other)
             self.discard()
-            raise SourceError(f"cannot write {self.path}: {cause}")
+            # A full disk stops a batch; a rate this container cannot store fails one source.
+            error = SourceError if cause == other else OutputError
+            raise error(f"cannot write {self.path}: {cause}")
 
     def write(self, result: FrameResult) -> None:
         scene = to_bgr(result.frame)

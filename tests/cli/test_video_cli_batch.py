@@ -8,6 +8,7 @@ Driven in-process through main(argv), but for the tests that need a process of t
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -25,6 +26,7 @@ import facial_emotion.video
 from facial_emotion.cli.video import main
 from tests.batch.media import GOOD, clip, mixed_folder, photo
 from tests.helpers_video import child_env, read_video
+from tests.tmpfs import FILLER, full_disk
 
 PREFIX = "real_time_video.py: error:"
 
@@ -286,6 +288,40 @@ def test_a_signal_mid_batch_keeps_the_finished_sources_and_resume_finishes_it(
     assert sorted(p.name for p in (state_of(out) / "parts").iterdir()) == ["000000.json"]
     monkeypatch.setattr(facial_emotion.video, "run", real_run)
     assert_resume_finishes_as_uninterrupted(video_cli_env, [long_media], out, expected, capsys)
+
+
+def test_a_full_disk_mid_batch_stops_it_and_resume_finishes_it(video_cli_env, long_media,
+                                                                 tmp_path, monkeypatch, capsys):
+    """The disk fills up as the second source starts: one line that says --resume finishes
+    the job, exit code 2, no output half-written, the first source kept in the state; once
+    there is room, --resume gives the outputs of an uninterrupted run."""
+    expected = uninterrupted(video_cli_env, [long_media], tmp_path / "whole")
+    real_run, runs = facial_emotion.video.run, []
+
+    def fill_the_disk_at_the_second_source(source, *args, **kwargs):
+        runs.append(source)
+        if len(runs) == 2:
+            with open(out / FILLER, "wb", buffering=0) as filler:
+                with contextlib.suppress(OSError):
+                    while True:
+                        filler.write(b"\0" * 4096)
+        return real_run(source, *args, **kwargs)
+
+    with full_disk(tmp_path / "out", size="2m", fill=False) as out:
+        monkeypatch.setattr(facial_emotion.video, "run", fill_the_disk_at_the_second_source)
+        capsys.readouterr()
+        assert run(video_cli_env, [long_media], *outputs_args(out)) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith(PREFIX) and "No space left on device" in line
+        assert line.endswith("the sources done are kept: run it again with --resume once it "
+                             "can be written")
+        assert not any((out / name).exists() for name in OUTPUT_FILES)
+        assert sorted(p.name for p in (state_of(out) / "parts").iterdir()) == ["000000.json"]
+        (out / FILLER).unlink()
+        monkeypatch.setattr(facial_emotion.video, "run", real_run)
+        assert run(video_cli_env, [long_media], *outputs_args(out), "--resume") == 0
+        assert not state_of(out).exists()
+        assert outputs_of(out) == expected
 
 
 # --- the window and the progress bar ----------------------------------------------------------
