@@ -119,45 +119,44 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
             for i, (source, stem) in enumerate(zip(sources, stems))]
     lines = sys.stderr if to_stdout else sys.stdout
     progress = args.no_display and sys.stderr.isatty()
-    with sigterm_as_interrupt() as sigterm, contextlib.ExitStack() as stack:
-        anchor = state_anchor(args)
-        state = None
-        if anchor is not None:
-            state = BatchState.open(state_folder(anchor), manifest(args, sources,
-                                                                   detector_options),
-                                    args.resume)
-            stack.callback(state.close)
-        for name in FOLDER_OPTIONS:
-            if getattr(args, name) is not None:
-                getattr(args, name).mkdir(parents=True, exist_ok=True)
-        analyser = None
-        if workers == 1:  # else each worker process loads the model
-            with interrupt_deferred():  # TensorFlow and LiteRT load here
-                from ..runtime import configure_tensorflow
+    state = None
+    try:
+        with sigterm_as_interrupt() as sigterm, contextlib.ExitStack() as stack:
+            anchor = state_anchor(args)
+            if anchor is not None:
+                state = BatchState.open(state_folder(anchor), manifest(args, sources,
+                                                                       detector_options),
+                                        args.resume)
+                stack.callback(state.close)
+            for name in FOLDER_OPTIONS:
+                if getattr(args, name) is not None:
+                    getattr(args, name).mkdir(parents=True, exist_ok=True)
+            analyser = None
+            if workers == 1:  # else each worker process loads the model
+                with interrupt_deferred():  # TensorFlow and LiteRT load here
+                    from ..runtime import configure_tensorflow
 
-                configure_tensorflow(quiet=not args.verbose, load=False)
-                analyser = Analyser(detector_options, display=not args.no_display,
-                                    fast=args.fast)
-                analyser.detector(False)
-        outputs = BatchOutputs(stack, csv=args.csv, jsonl=args.jsonl, summary=args.summary,
-                               skipped=listing.skipped)
+                    configure_tensorflow(quiet=not args.verbose, load=False)
+                    analyser = Analyser(detector_options, display=not args.no_display,
+                                        fast=args.fast)
+                    analyser.detector(False)
+            outputs = BatchOutputs(stack, csv=args.csv, jsonl=args.jsonl, summary=args.summary,
+                                   skipped=listing.skipped)
 
-        def deliver(outcome, resumed):
-            outputs.deliver(outcome, resumed)
-            if not resumed:  # above the progress bar, which is drawn again below
-                tqdm.write(outcome.line(), file=sys.stderr if outcome.failed else lines)
+            def deliver(outcome, resumed):
+                outputs.deliver(outcome, resumed)
+                if not resumed:  # above the progress bar, which is drawn again below
+                    tqdm.write(outcome.line(), file=sys.stderr if outcome.failed else lines)
 
-        try:
-            report = run_batch(jobs, detector_options, deliver, workers=workers,
-                               state=state, analyser=analyser, progress=progress,
-                               verbose=args.verbose)
-        except OutputError as exc:
-            if state is None:
-                raise
-            raise OutputError(f"{exc}; the sources done are kept: run it again with "
-                              "--resume once it can be written") from None
-        report.skipped = len(listing.skipped)
-        outputs.finish(model_class_names(args.model))
+            report = run_batch(jobs, detector_options, deliver, workers=workers, state=state,
+                               analyser=analyser, progress=progress, verbose=args.verbose)
+            report.skipped = len(listing.skipped)
+            outputs.finish(model_class_names(args.model))
+    except OutputError as exc:  # a full disk, also when the outputs are committed at the end
+        if state is None:
+            raise
+        raise OutputError(f"{exc}; the sources done are kept: run it again with --resume "
+                          "once it can be written") from None
     if report.finished and state is not None:
         state.remove()  # once every output is in place
     print(report.line(resumable=state is not None), file=lines)
