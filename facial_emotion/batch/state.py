@@ -11,7 +11,6 @@ A lock held while the batch runs keeps a second run off the same outputs.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -25,6 +24,16 @@ from .outcome import Outcome
 log = logging.getLogger(__name__)
 
 STATE_SUFFIX = ".facial_emotion-batch"
+
+
+def _lock(fd: int) -> None:
+    """Hold an advisory lock on `fd` (released when it is closed); BlockingIOError when
+    another process holds it. Windows has no such locks: nothing is held there."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def state_folder(anchor: Path) -> Path:
@@ -60,7 +69,7 @@ class BatchState:
         folder.mkdir(parents=True, exist_ok=True)
         lock_fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock(lock_fd)
         except BlockingIOError:
             os.close(lock_fd)
             raise SourceError(f"another run is writing these outputs (its state is in "

@@ -37,7 +37,9 @@ def workers_for(args: argparse.Namespace, sources: int) -> int:
         return args.workers
     if not args.no_display:
         return 1
-    return max(1, min(len(os.sched_getaffinity(0)), sources))
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")  # Linux
+             else os.cpu_count() or 1)
+    return max(1, min(cores, sources))
 
 
 def detect_width(text: str) -> int:
