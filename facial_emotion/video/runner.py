@@ -106,9 +106,9 @@ def run(source: FrameSource, detect, annotators, sinks: list[Sink], *,
     `annotate(scene, result)`. Frames without faces are annotated and written like any
     other, so an output video keeps the input's frame count. A sink's Quit request stops
     the loop once the frame is written everywhere (and sets the summary's `quit`, which ends
-    a batch too); Next stops it the same way but asks only to go on to the next source; a Select request picks the face whose
-    bars are shown from the next frame on (for a still image, the image is drawn again
-    with it and shown to that sink alone). Ctrl-C stops the loop cleanly; the caller's
+    a batch too); Next stops it the same way but asks only to go on to the next source; a
+    Select request picks the face whose bars are shown from the next frame on (for a still
+    image, the image is drawn again with it and shown to that sink alone). Ctrl-C stops the loop cleanly; the caller's
     `with` blocks then close the sinks, which keeps what they wrote.
     """
     summary = RunSummary()

@@ -120,8 +120,9 @@ class WindowSink(Sink):
     select a face and the loop shows the image again; q or Esc quits; any other key goes on
     to the next source, and ends a run of one). screen: the screen's (width, height); None
     reads it from the display. pace: show each frame when its time (`result.time_s`) comes,
-    counted from the first frame, as a player shows a video file; False shows frames as fast as they come (a camera, which paces itself, or a run
-    that should go as fast as it can). clock: seconds, for the keys and the pacing.
+    counted from the first frame, as a player shows a video file; False shows frames as fast
+    as they come (a camera, which paces itself, or a run that should go as fast as it can).
+    clock: seconds, for the keys and the pacing.
     """
 
     def __init__(self, title: str, frame_size: tuple[int, int], *, still: bool = False,
