@@ -152,14 +152,19 @@ def run_batch_cli(args: argparse.Namespace, listing, detector_options: dict,
                                analyser=analyser, progress=progress, verbose=args.verbose)
             report.skipped = len(listing.skipped)
             outputs.finish(model_class_names(args.model))
-    except OutputError as exc:  # a full disk, also when the outputs are committed at the end
+    except BaseException as exc:
         if state is None:
             raise
-        raise OutputError(f"{exc}; the sources done are kept: run it again with --resume "
-                          "once it can be written") from None
-    if report.finished and state is not None:
-        state.remove()  # once every output is in place
-    print(report.line(resumable=state is not None), file=lines)
+        if not state.done():  # nothing to resume (a damaged model): the next run starts anew
+            state.remove()
+            raise
+        if isinstance(exc, OutputError):  # a full disk, also as the outputs are committed
+            raise OutputError(f"{exc}; the sources done are kept: run it again with --resume "
+                              "once it can be written") from None
+        raise
+    if state is not None and (report.finished or not state.done()):
+        state.remove()  # every output is in place, or there is nothing to resume
+    print(report.line(resumable=state is not None and state.folder.exists()), file=lines)
     if sigterm.received:
         return EXIT_TERMINATED
     if report.interrupted:

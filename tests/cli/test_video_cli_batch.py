@@ -324,6 +324,27 @@ def test_a_full_disk_mid_batch_stops_it_and_resume_finishes_it(video_cli_env, lo
         assert outputs_of(out) == expected
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow to load the model
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_damaged_model_is_one_line_and_leaves_nothing_to_resume(video_cli_env, media,
+                                                                   tmp_path, workers):
+    """Found as the model loads (in each worker process with --workers 2): exit code 2, one
+    line, and no batch state left to refuse the next run with."""
+    model = tmp_path / "cut.keras"
+    model.write_bytes(video_cli_env.model.read_bytes()[:20000])
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = child_argv(video_cli_env, [media], "--csv", out / "f.csv", "--workers", workers)
+    argv[argv.index("--model") + 1] = str(model)
+    done = subprocess.run(argv, env=child_env(video_cli_env.cache_home), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [f"{PREFIX} {model}: not a loadable Keras model: the "
+                                        "file is damaged (20000 bytes that are not a complete "
+                                        ".keras zip archive: cut short, or another kind of file)"]
+    assert list(out.iterdir()) == []
+
+
 # --- the window and the progress bar ----------------------------------------------------------
 
 class FakeWindows:
