@@ -59,13 +59,8 @@ class BatchState:
         Raises SourceError when an unfinished batch's state is there but `resume` is False
         (nothing of it is lost: the message says how to continue or start over), when the
         state there is of another batch (other sources, settings or outputs), and when
-        another run holds it.
+        another run holds it. A state without a finished source is started anew.
         """
-        existed = (folder / "manifest.json").is_file()
-        if existed and not resume:
-            raise SourceError(f"an unfinished batch writes these outputs (its state is in "
-                              f"{folder}): add --resume to continue it, or delete that "
-                              "folder to start over")
         folder.mkdir(parents=True, exist_ok=True)
         lock_fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -76,6 +71,12 @@ class BatchState:
                               f"{folder}); wait for it to end") from None
         state = cls(folder, lock_fd)
         try:
+            # A batch stopped (kill -9) before it finished a source left nothing to lose.
+            existed = (folder / "manifest.json").is_file() and bool(state.done())
+            if existed and not resume:
+                raise SourceError(f"an unfinished batch writes these outputs (its state is "
+                                  f"in {folder}): add --resume to continue it, or delete "
+                                  "that folder to start over")
             if existed:
                 state._check(manifest)
             else:

@@ -70,11 +70,21 @@ def test_a_resume_with_nothing_to_resume_starts_the_batch(folder):
 
 
 def test_an_unfinished_batch_is_not_started_over(folder):
-    stored(folder)
+    stored(folder, outcome(0))
     with pytest.raises(SourceError, match=re.escape(f"its state is in {folder}): add "
                                                     "--resume to continue it, or delete")):
         BatchState.open(folder, MANIFEST, resume=False)
     assert (folder / "manifest.json").is_file()  # nothing of it is lost
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_batch_stopped_before_its_first_source_was_done_starts_anew(folder, resume):
+    """Killed before a part was stored: nothing to lose, so neither refused nor checked."""
+    stored(folder)
+    state = BatchState.open(folder, {**MANIFEST, "sources": ["/in/other.mp4"]}, resume=resume)
+    assert state.done() == set()
+    assert json.loads((folder / "manifest.json").read_text())["sources"] == ["/in/other.mp4"]
+    state.close()
 
 
 @pytest.mark.parametrize("key, other", [
