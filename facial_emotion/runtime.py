@@ -5,6 +5,7 @@ to stderr themselves, past Python's logging."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import sys
@@ -81,14 +82,11 @@ def import_tensorflow(quiet: bool | None = None) -> None:
         return  # too late to hide its import; the variables above still govern later logs
     if quiet is None:
         quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") not in ("", "0")
-    if not quiet:
-        import tensorflow  # noqa: F401
-        return
     # The notices of `import tensorflow` come from C++ code (absl) that writes to file
     # descriptor 2 before TF_CPP_MIN_LOG_LEVEL is read, so only redirecting the descriptor
     # hides them. They are kept in a temporary file and shown if the import fails.
-    with native_stderr_hidden():
-        import tensorflow  # noqa: F401
+    with native_stderr_hidden() if quiet else contextlib.nullcontext():
+        importlib.import_module("tensorflow")
 
 
 def quiet_native_logs(environ=None) -> None:
