@@ -8,18 +8,20 @@ and written to a temporary folder: `--clips` videos (320x240, 10 fps, mp4v) of a
 across a wall, each on another background, and `--photos` JPEG group photos (1280x720, three
 faces each). Each batch is analysed by the real command, `real_time_video.py --source FOLDER
 --no-display --csv FILE --workers N`, in a fresh process, so the time counts everything a
-user waits for: starting Python, loading TensorFlow and the model in every worker, decoding,
+user waits for: starting Python, loading the model (LiteRT) in every worker, decoding,
 finding and classifying faces, and writing the CSV.
 
 Settings run in turns (1, 2, 1, 2, ...) so that a busy spell on the shared machine slows them
-alike, and each setting's fastest run counts. The CSVs of every run are compared: the records
-must be identical whatever the number of workers.
+alike. The table gives each setting's fastest run; below it come the speed-up of each turn
+(two runs side by side) and their median, which a noisy machine sways less. The CSVs of every
+run are compared: the records must be identical whatever the number of workers.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,15 +85,14 @@ def main() -> None:
         make_clips(tmp / "clips", args.clips, args.frames)
         make_photos(tmp / "photos", args.photos)
         batches = {"clips": tmp / "clips", "photos": tmp / "photos"}
-        best: dict[tuple[str, int], float] = {}
+        times: dict[tuple[str, int], list[float]] = {}
         first_csv: dict[str, bytes] = {}
         for repeat in range(args.repeats):
             for name, folder in batches.items():
                 for workers in args.workers:
                     csv = tmp / f"{name}-{workers}-{repeat}.csv"
                     seconds = run(folder, workers, csv)
-                    key = (name, workers)
-                    best[key] = min(best.get(key, seconds), seconds)
+                    times.setdefault((name, workers), []).append(seconds)
                     data = csv.read_bytes()
                     if first_csv.setdefault(name, data) != data:
                         raise SystemExit(f"{name}: the records of --workers {workers} differ")
@@ -101,6 +102,7 @@ def main() -> None:
     print(f"\n{cpu_name()}, {os.cpu_count()} cores; {args.clips} clips of {args.frames} "
           f"frames (320x240), {args.photos} photos (1280x720, 3 faces); best of "
           f"{args.repeats}, wall time of the whole command\n")
+    best = {key: min(seconds) for key, seconds in times.items()}
     base = {name: best[(name, args.workers[0])] for name in batches}
     print("| --workers | clips: seconds | sources/s | frames/s | photos: seconds | photos/s "
           "| speed-up (clips / photos) |")
@@ -111,6 +113,14 @@ def main() -> None:
               f"{args.clips * args.frames / clips:.0f} | {photos:.2f} | "
               f"{args.photos / photos:.2f} | {base['clips'] / clips:.2f}x / "
               f"{base['photos'] / photos:.2f}x |")
+    print()
+    for workers in args.workers[1:]:
+        for name in batches:
+            turns = [one / many for one, many in zip(times[(name, args.workers[0])],
+                                                     times[(name, workers)])]
+            print(f"{name}, --workers {workers} against {args.workers[0]}, turn by turn: "
+                  f"{' '.join(f'{r:.2f}x' for r in turns)}; median "
+                  f"{statistics.median(turns):.2f}x")
     print("\nrecords identical for every --workers: yes")
 
 
